@@ -1,0 +1,57 @@
+import { Command } from "commander";
+import { formatDuration } from "../../task/duration.js";
+import { openTaskFile } from "../../task/open-task-file.js";
+import type { CliContext } from "../context.js";
+import { stringifyJson } from "../json-output.js";
+import { globalOptions } from "../program.js";
+
+interface ListOptions {
+  json?: boolean;
+}
+
+// `taskaccess list`: the tasks a person may run, at a glance.
+export function listCommand(ctx: CliContext): Command {
+  return new Command("list")
+    .description("list the tasks with their descriptions, roles and durations")
+    .option("--json", "print one JSON object")
+    .action(async (options: ListOptions, command: Command) => {
+      const taskFile = await openTaskFile({
+        cwd: ctx.io.cwd,
+        file: globalOptions(command).file,
+        envFile: ctx.io.env.TASKACCESS_FILE,
+      });
+      if (options.json) {
+        ctx.io.stdout(
+          stringifyJson({
+            file: taskFile.path,
+            tasks: taskFile.tasks.map((task) => ({
+              name: task.name,
+              description: task.description ?? null,
+              role: task.role,
+              durationSeconds: task.durationSeconds,
+              timeoutSeconds: task.timeoutSeconds ?? null,
+              params: task.params.map((param) => param.name),
+            })),
+          }),
+        );
+        return;
+      }
+      const rows = taskFile.tasks.map((task) => [
+        task.name,
+        task.description ?? "",
+        task.role,
+        formatDuration(task.durationSeconds),
+      ]);
+      const header = ["TASK", "DESCRIPTION", "ROLE", "DURATION"];
+      const widths = header.map((title, i) =>
+        Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+      );
+      const line = (cells: string[]) =>
+        `${cells
+          .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+          .join("  ")
+          .trimEnd()}`;
+      ctx.io.stdout(`${ctx.out.bold(line(header))}\n`);
+      for (const row of rows) ctx.io.stdout(`${line(row)}\n`);
+    });
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { ExitCode } from "../errors.js";
+import { suggestClosest } from "../util/suggest.js";
+import { explainCommand } from "./commands/explain.js";
+import { initCommand } from "./commands/init.js";
+import { listCommand } from "./commands/list.js";
+import { validateCommand } from "./commands/validate.js";
+import type { CliContext } from "./context.js";
+
+export interface GlobalOptions {
+  file?: string;
+  verbose?: boolean;
+}
+
+// Builds the commander program; a factory so tests can run the CLI in-process with their own I/O.
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command("taskaccess")
+    .description("Task-aligned AWS access: credentials bound to one task, revoked when it ends.")
+    .version(readVersion(), "-V, --version", "print the version")
+    .option(
+      "-f, --file <path>",
+      "task file to use (default: taskaccess.yaml, found by walking up; or TASKACCESS_FILE)",
+    )
+    .option("--verbose", "print stack traces and debug detail")
+    .usage("[options] [command]")
+    .helpOption("-h, --help", "show help")
+    .addHelpCommand(false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout(text),
+      writeErr: (text) => ctx.io.stderr(text),
+      outputError: (text, write) => write(ctx.err.red(text)),
+    })
+    .hook("preAction", (command) => {
+      ctx.verbose = Boolean(command.optsWithGlobals<GlobalOptions>().verbose);
+    });
+  for (const command of [validateCommand(ctx), explainCommand(ctx), listCommand(ctx), initCommand(ctx)]) {
+    // addCommand() does not pass on exitOverride and the output streams; without them commander
+    // would call process.exit() itself on a bad option and skip our error handling.
+    program.addCommand(command.copyInheritedSettings(program));
+  }
+  program.argument("[command]").action((command: string | undefined) => {
+    if (command !== undefined) {
+      const suggestion = suggestClosest(
+        command,
+        program.commands.map((sub) => sub.name()),
+      );
+      program.error(
+        `error: unknown command '${command}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ""}`,
+        {
+          exitCode: ExitCode.usage,
+          code: "commander.unknownCommand",
+        },
+      );
+    }
+    program.outputHelp({ error: true });
+    ctx.exitCode = ExitCode.usage;
+  });
+  return program;
+}
+
+// Reads options that belong to the whole program, from any command.
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,0 +1,48 @@
+import type { TaskDefinition, TaskFile } from "../task/model.js";
+import { checkActions } from "./action-catalogue.js";
+import type { Finding } from "./finding.js";
+import { lintTask } from "./lint-rules.js";
+import { checkPolicySize, measurePolicy, type PolicySize } from "./policy-size.js";
+import { type RenderedPolicy, renderSessionPolicy } from "./render-policy.js";
+
+export interface TaskAnalysis {
+  task: TaskDefinition;
+  policy: RenderedPolicy;
+  size: PolicySize;
+  /** Ordered: errors first, then warnings, each in task-file order. */
+  findings: Finding[];
+  /** False when the policy was rendered with placeholders left in (no values given). */
+  resolved: boolean;
+}
+
+// Everything `validate`, `explain` and `run` need to know about a task before any AWS call.
+export async function analyzeTask(
+  taskFile: TaskFile,
+  task: TaskDefinition,
+  values?: Readonly<Record<string, string>>,
+): Promise<TaskAnalysis> {
+  const policy = renderSessionPolicy(task, values);
+  const findings = [...(await checkActions(task)), ...lintTask(task), ...checkPolicySize(policy)].map(
+    (finding) => ({
+      ...finding,
+      location:
+        finding.location ??
+        (finding.path ? taskFile.locate(finding.path, finding.atKey ? "key" : "value") : undefined),
+    }),
+  );
+  findings.sort((a, b) => severityRank(a) - severityRank(b) || linePosition(a) - linePosition(b));
+  return { task, policy, size: measurePolicy(policy), findings, resolved: values !== undefined };
+}
+
+// True when a finding refuses the task (an error, or with --strict any finding).
+export function isBlocking(finding: Finding, strict = false): boolean {
+  return finding.severity === "error" || strict;
+}
+
+function severityRank(finding: Finding): number {
+  return finding.severity === "error" ? 0 : 1;
+}
+
+function linePosition(finding: Finding): number {
+  return finding.location ? finding.location.line * 100_000 + finding.location.column : 0;
+}

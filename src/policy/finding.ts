@@ -1,0 +1,18 @@
+import type { SourceLocation } from "../task/diagnostic.js";
+import type { YamlPath } from "../task/yaml-document.js";
+
+export type Severity = "error" | "warning";
+
+// One lint, catalogue or size finding: errors refuse the task, warnings are printed.
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** One line on why the rule exists. */
+  why: string;
+  hint?: string | undefined;
+  path?: YamlPath | undefined;
+  /** Point at the key of `path` rather than its value (a whole task is shown by its name). */
+  atKey?: boolean | undefined;
+  location?: SourceLocation | undefined;
+}

@@ -1,0 +1,50 @@
+import type { SourceLocation } from "./diagnostic.js";
+import type { YamlPath } from "./yaml-document.js";
+
+// One allow or deny statement as the task file states it (parameters not yet substituted).
+export interface StatementSpec {
+  sid?: string | undefined;
+  actions?: string[] | undefined;
+  notActions?: string[] | undefined;
+  resources?: string[] | undefined;
+  notResources?: string[] | undefined;
+  conditions?: Record<string, Record<string, ConditionValue | ConditionValue[]>> | undefined;
+  /** Where this statement sits in the task file, for findings. */
+  path: YamlPath;
+}
+
+export type ConditionValue = string | number | boolean;
+
+export interface ParamSpec {
+  name: string;
+  pattern: string;
+  description?: string | undefined;
+  default?: string | undefined;
+}
+
+// A task after validation: typed, with durations in seconds and defaults applied.
+export interface TaskDefinition {
+  name: string;
+  description?: string | undefined;
+  role: string;
+  region?: string | undefined;
+  durationSeconds: number;
+  timeoutSeconds?: number | undefined;
+  params: ParamSpec[];
+  allow: StatementSpec[];
+  deny: StatementSpec[];
+  policyArns: string[];
+  tags: Record<string, string>;
+  reason: "required" | "optional";
+}
+
+// A whole task file, with a way back from a YAML path to file:line:col.
+export interface TaskFile {
+  path: string;
+  region?: string | undefined;
+  tasks: TaskDefinition[];
+  locate: (path: YamlPath, target?: "key" | "value") => SourceLocation | undefined;
+}
+
+/** Credential lifetime when a task does not say: the STS minimum, the least standing access. */
+export const DEFAULT_DURATION_SECONDS = 900;

@@ -1,0 +1,278 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+// Limits below come from the STS service model (botocore/data/sts/2011-06-15/service-2.json):
+// roleDurationSecondsType 900..43200, tagListType max 50, tagKeyType 1..128 and
+// tagValueType 0..256 with pattern [\p{L}\p{Z}\p{N}_.:/=+\-@], policyDescriptorListType
+// (AWS documents at most 10 managed session policies for AssumeRole).
+export const MIN_DURATION_SECONDS = 900;
+export const MAX_DURATION_SECONDS = 43_200;
+export const MAX_POLICY_ARNS = 10;
+/** STS allows 50 session tags; taskaccess adds taskaccess:task and taskaccess:session. */
+export const MAX_TASK_TAGS = 48;
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+export const MAX_TASKS = 500;
+export const MAX_PARAMS = 50;
+
+export const TASK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+export const PARAM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const ROLE_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const POLICY_ARN_PATTERN =
+  /^arn:aws(?:-[a-z]+)*:iam::(?:\d{12}|aws):policy\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+const REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const ACTION_PATTERN = /^(?:\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$/;
+const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+const SID_PATTERN = /^[A-Za-z0-9]+$/;
+
+// The IAM condition operators (IAM User Guide, "IAM JSON policy elements: Condition operators").
+const BASE_OPERATORS = [
+  "StringEquals",
+  "StringNotEquals",
+  "StringEqualsIgnoreCase",
+  "StringNotEqualsIgnoreCase",
+  "StringLike",
+  "StringNotLike",
+  "NumericEquals",
+  "NumericNotEquals",
+  "NumericLessThan",
+  "NumericLessThanEquals",
+  "NumericGreaterThan",
+  "NumericGreaterThanEquals",
+  "DateEquals",
+  "DateNotEquals",
+  "DateLessThan",
+  "DateLessThanEquals",
+  "DateGreaterThan",
+  "DateGreaterThanEquals",
+  "Bool",
+  "BinaryEquals",
+  "IpAddress",
+  "NotIpAddress",
+  "ArnEquals",
+  "ArnLike",
+  "ArnNotEquals",
+  "ArnNotLike",
+] as const;
+
+// Every operator name a task file may use, with the IfExists and set-operator variants.
+export function conditionOperatorNames(): string[] {
+  const names: string[] = ["Null"];
+  for (const base of BASE_OPERATORS) {
+    for (const prefix of ["", "ForAnyValue:", "ForAllValues:"]) {
+      names.push(`${prefix}${base}`, `${prefix}${base}IfExists`);
+    }
+  }
+  return names;
+}
+
+const durationInput = z
+  .union([z.number(), z.string()], { error: "must be a duration such as 900, 15m or 1h30m" })
+  .refine((value) => parseDuration(value) !== undefined, {
+    error: "must be a duration such as 900, 15m or 1h30m",
+  });
+
+const conditionValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: "condition values must be strings, numbers or booleans",
+});
+
+const conditions = z
+  .record(
+    z.string(),
+    z.record(z.string().min(1), z.union([conditionValue, z.array(conditionValue).min(1)]), {
+      error: "each condition operator maps condition keys to a value or a list of values",
+    }),
+    { error: "must map condition operators to { key: value } objects" },
+  )
+  .superRefine((value, ctx) => {
+    const known = new Set(conditionOperatorNames());
+    for (const operator of Object.keys(value)) {
+      if (!known.has(operator)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown condition operator "${operator}"`,
+          path: [operator],
+          params: { kind: "unknown-operator", candidates: [...known] },
+        });
+      }
+    }
+  });
+
+const actionList = z
+  .array(
+    z.string({ error: "actions are strings such as s3:GetObject" }).regex(ACTION_PATTERN, {
+      error: "must be service:Action, such as s3:GetObject (wildcards * and ? allowed)",
+    }),
+    { error: "must be a list of actions" },
+  )
+  .min(1, { error: "must list at least one action" });
+
+const resourceList = z
+  .array(z.string({ error: "resources are ARN strings" }).min(1).max(2048), {
+    error: "must be a list of resource ARNs",
+  })
+  .min(1, { error: "must list at least one resource" });
+
+export const statementSchema = z
+  .strictObject({
+    sid: z.string().regex(SID_PATTERN, { error: "must contain only letters and digits" }).optional(),
+    actions: actionList.optional(),
+    notActions: actionList.optional(),
+    resources: resourceList.optional(),
+    notResources: resourceList.optional(),
+    conditions: conditions.optional(),
+  })
+  .superRefine((value, ctx) => {
+    const actionKeys = (value.actions ? 1 : 0) + (value.notActions ? 1 : 0);
+    if (actionKeys !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          actionKeys === 0 ? "needs `actions`" : "must give either `actions` or `notActions`, not both",
+      });
+    }
+    const resourceKeys = (value.resources ? 1 : 0) + (value.notResources ? 1 : 0);
+    if (resourceKeys !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          resourceKeys === 0
+            ? "needs `resources`"
+            : "must give either `resources` or `notResources`, not both",
+      });
+    }
+  });
+
+export const paramSchema = z
+  .strictObject({
+    pattern: z
+      .string({ error: "`pattern` is required: a regular expression every value must match" })
+      .min(1)
+      .refine(isValidRegex, { error: "is not a valid regular expression" }),
+    description: z.string().max(1024).optional(),
+    default: z.string().max(256).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.default !== undefined && isValidRegex(value.pattern)) {
+      if (!new RegExp(`^(?:${value.pattern})$`, "u").test(value.default)) {
+        ctx.addIssue({ code: "custom", path: ["default"], message: "does not match `pattern`" });
+      }
+    }
+  });
+
+export const taskSchema = z
+  .strictObject({
+    description: z.string().max(1024).optional(),
+    role: z.string({ error: "`role` is required: the ARN of the role to assume" }).regex(ROLE_ARN_PATTERN, {
+      error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+    }),
+    region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
+    duration: durationInput.optional(),
+    timeout: durationInput.optional(),
+    params: z
+      .record(
+        z.string().regex(PARAM_NAME_PATTERN, { error: "parameter names are letters, digits and _" }),
+        paramSchema,
+      )
+      .refine((value) => Object.keys(value).length <= MAX_PARAMS, {
+        error: `at most ${MAX_PARAMS} parameters`,
+      })
+      .optional(),
+    allow: z.array(statementSchema, { error: "must be a list of statements" }).min(1, {
+      error: "must list at least one statement: a task with no access needs no taskaccess",
+    }),
+    deny: z.array(statementSchema, { error: "must be a list of statements" }).optional(),
+    policyArns: z
+      .array(z.string().regex(POLICY_ARN_PATTERN, { error: "must be an IAM managed policy ARN" }))
+      .max(MAX_POLICY_ARNS, { error: `STS accepts at most ${MAX_POLICY_ARNS} managed session policies` })
+      .optional(),
+    tags: z
+      .record(
+        z
+          .string()
+          .regex(TAG_KEY_PATTERN, { error: "tag keys are 1-128 letters, digits, spaces and _.:/=+-@" }),
+        z.string({ error: "tag values are strings" }).regex(TAG_VALUE_PATTERN, {
+          error: "tag values are at most 256 letters, digits, spaces and _.:/=+-@",
+        }),
+      )
+      .superRefine((value, ctx) => {
+        const keys = Object.keys(value);
+        if (keys.length > MAX_TASK_TAGS) {
+          ctx.addIssue({
+            code: "custom",
+            message: `at most ${MAX_TASK_TAGS} tags (STS allows 50, taskaccess sets 2)`,
+          });
+        }
+        for (const key of keys) {
+          if (/^(aws|taskaccess):/i.test(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `uses the reserved tag prefix "${key.split(":")[0]}:"`,
+              params: { target: "key" },
+            });
+          }
+        }
+      })
+      .optional(),
+    reason: z.enum(["required", "optional"], { error: "must be `required` or `optional`" }).optional(),
+  })
+  .superRefine((value, ctx) => {
+    checkDurationRange(value.duration, ["duration"], MIN_DURATION_SECONDS, MAX_DURATION_SECONDS, ctx);
+    checkDurationRange(value.timeout, ["timeout"], 1, MAX_TIMEOUT_SECONDS, ctx);
+  });
+
+export const taskFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1, { error: "must be 1 (the only task-file version so far)" }),
+  region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
+  tasks: z
+    .record(
+      z.string().regex(TASK_NAME_PATTERN, {
+        error: "task names are up to 40 letters, digits, '_', '.' and '-', starting with a letter or digit",
+      }),
+      taskSchema,
+      { error: "must map task names to task definitions" },
+    )
+    .refine((value) => Object.keys(value).length > 0, { error: "must define at least one task" })
+    .refine((value) => Object.keys(value).length <= MAX_TASKS, { error: `at most ${MAX_TASKS} tasks` }),
+});
+
+export type RawTaskFile = z.infer<typeof taskFileSchema>;
+export type RawTask = z.infer<typeof taskSchema>;
+export type RawStatement = z.infer<typeof statementSchema>;
+export type RawParam = z.infer<typeof paramSchema>;
+
+function isValidRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkDurationRange(
+  value: number | string | undefined,
+  path: string[],
+  min: number,
+  max: number,
+  ctx: z.RefinementCtx,
+): void {
+  if (value === undefined) return;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) return;
+  if (seconds < min || seconds > max) {
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `must be between ${formatBound(min)} and ${formatBound(max)} (got ${JSON.stringify(value)})`,
+    });
+  }
+}
+
+function formatBound(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
