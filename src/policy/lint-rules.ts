@@ -1,3 +1,4 @@
+import { formatDuration } from "../task/duration.js";
 import type { StatementSpec, TaskDefinition } from "../task/model.js";
 import type { YamlPath } from "../task/yaml-document.js";
 import { globToRegExp } from "../util/glob.js";
@@ -58,8 +59,12 @@ function allowActions(task: TaskDefinition): ActionRef[] {
   );
 }
 
+// NotResource grants everything but the listed resources, so it counts as a wildcard here.
 function hasWildcardResource(statement: StatementSpec): boolean {
-  return (statement.resources ?? []).some((resource) => resource === "*" || /[:/]\*$/.test(resource));
+  return (
+    statement.notResources !== undefined ||
+    (statement.resources ?? []).some((resource) => /[*?]/.test(resource))
+  );
 }
 
 // The lint rules, in the order they are reported; docs/task-file.md lists the same ids.
@@ -70,7 +75,7 @@ export const LINT_RULES: readonly LintRule[] = [
     why: "an allow of every action on every service is not a task, it is an administrator",
     check: (task) =>
       allowActions(task)
-        .filter((ref) => ref.action === "*" || ref.action === "*:*")
+        .filter((ref) => ref.action === "*")
         .map((ref) => ({ message: `allows every action ("${ref.action}")`, path: ref.path })),
   },
   {
@@ -79,7 +84,7 @@ export const LINT_RULES: readonly LintRule[] = [
     why: "service:* grants every current and future action of the service, far more than one task needs",
     check: (task) =>
       allowActions(task)
-        .filter((ref) => /^[^:]+:\*$/.test(ref.action) && ref.action !== "*:*")
+        .filter((ref) => /^[^:]+:\*$/.test(ref.action))
         .map((ref) => ({
           message: `allows every ${ref.action.split(":")[0]} action ("${ref.action}")`,
           path: ref.path,
@@ -164,7 +169,7 @@ export const LINT_RULES: readonly LintRule[] = [
       task.durationSeconds > ONE_HOUR
         ? [
             {
-              message: `credential lifetime is ${Math.round(task.durationSeconds / 60)} minutes, above 1 hour`,
+              message: `credential lifetime is ${formatDuration(task.durationSeconds)}, above 1 hour`,
               path: ["tasks", task.name, "duration"],
               hint: "use the shortest duration that covers the task; a later release refreshes long tasks",
             },

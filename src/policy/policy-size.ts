@@ -42,7 +42,7 @@ export function checkPolicySize(rendered: RenderedPolicy): Finding[] {
       severity: "error",
       message: `the session policy is ${size.characters} characters, over the STS limit of ${size.limit} (${size.percent}%); biggest statements: ${names.join(", ")}`,
       why: "STS rejects a longer inline session policy, so the task could never run",
-      hint: "merge statements, use wildcards within a prefix you own, or move shared grants to a managed policy in policyArns",
+      hint: "merge statements, use a wildcard within a prefix the task owns, or split the task in two",
       path: rendered.statementPaths[biggest[0]?.index ?? 0],
     });
   }
@@ -50,7 +50,8 @@ export function checkPolicySize(rendered: RenderedPolicy): Finding[] {
     findings.push({
       rule: "policy-charset",
       severity: "error",
-      message: "the session policy contains characters outside tab, newline and U+0020..U+00FF",
+      message:
+        "the session policy contains characters outside tab, line feed, carriage return and U+0020..U+00FF",
       why: "STS accepts only those characters in a session policy",
     });
   }

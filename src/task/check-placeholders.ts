@@ -1,7 +1,7 @@
 import { suggestClosest } from "../util/suggest.js";
 import type { Diagnostic, SourceLocation } from "./diagnostic.js";
 import type { StatementSpec, TaskDefinition } from "./model.js";
-import { PLACEHOLDER_PATTERN } from "./params.js";
+import { checkParamValue, PLACEHOLDER_PATTERN } from "./params.js";
 import type { YamlPath } from "./yaml-document.js";
 
 // Every {{name}} in a task must name a declared parameter, and a stray "{{" is a typo, not text:
@@ -12,6 +12,27 @@ export function checkPlaceholders(
 ): Diagnostic[] {
   const declared = task.params.map((param) => param.name);
   const diagnostics: Diagnostic[] = [];
+  for (const param of task.params) {
+    const problem = param.default === undefined ? undefined : checkParamValue(param, param.default);
+    if (problem) {
+      diagnostics.push({
+        message: `the default of ${problem}`,
+        location: locate(["tasks", task.name, "params", param.name, "default"]),
+      });
+    }
+  }
+  for (const statement of [...task.allow, ...task.deny]) {
+    for (const [operator, entries] of Object.entries(statement.conditions ?? {})) {
+      for (const key of Object.keys(entries)) {
+        if (key.includes("{{")) {
+          diagnostics.push({
+            message: `condition key ${JSON.stringify(key)} holds a placeholder; only resources and condition values may`,
+            location: locate([...statement.path, "conditions", operator]),
+          });
+        }
+      }
+    }
+  }
   for (const { path, text } of templatedStrings(task)) {
     const withoutPlaceholders = text.replace(PLACEHOLDER_PATTERN, (whole, name: string) => {
       if (!declared.includes(name)) {

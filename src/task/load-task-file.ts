@@ -112,9 +112,12 @@ function issueToDiagnostic(issue: z.core.$ZodIssue, parsed: ParsedYaml): Diagnos
     return {
       message: issue.message,
       location: parsed.locate(path, "key"),
-      hint: suggestion
-        ? `did you mean "${suggestion}"?`
-        : "see the IAM condition operators in docs/task-file.md",
+      hint:
+        operator === "" || operator === "null"
+          ? 'quote it: "Null" (unquoted, YAML reads Null as an empty value)'
+          : suggestion
+            ? `did you mean "${suggestion}"?`
+            : "see the IAM condition operators in docs/task-file.md",
     };
   }
   if (issue.code === "invalid_key") {
@@ -147,12 +150,17 @@ function readableMessage(issue: z.core.$ZodIssue): string {
     return `has the wrong type (got ${describeValue(issue.input)})`;
   }
   if (issue.code === "too_small" && issue.message.startsWith("Too small")) {
-    return `must have at least ${String(issue.minimum)} ${issue.origin === "string" ? "characters" : "entries"}`;
+    return `must have at least ${String(issue.minimum)} ${unit(issue.origin, Number(issue.minimum))}`;
   }
   if (issue.code === "too_big" && issue.message.startsWith("Too big")) {
-    return `must have at most ${String(issue.maximum)} ${issue.origin === "string" ? "characters" : "entries"}`;
+    return `must have at most ${String(issue.maximum)} ${unit(issue.origin, Number(issue.maximum))}`;
   }
   return issue.message;
+}
+
+function unit(origin: string, count: number): string {
+  if (origin === "string") return count === 1 ? "character" : "characters";
+  return count === 1 ? "entry" : "entries";
 }
 
 function withArticle(type: string): string {

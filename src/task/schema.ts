@@ -160,67 +160,60 @@ export const paramSchema = z
     }
   });
 
-export const taskSchema = z
-  .strictObject({
-    description: z.string().max(1024).optional(),
-    role: z.string({ error: "`role` is required: the ARN of the role to assume" }).regex(ROLE_ARN_PATTERN, {
-      error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
-    }),
-    region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
-    duration: durationInput.optional(),
-    timeout: durationInput.optional(),
-    params: z
-      .record(
-        z.string().regex(PARAM_NAME_PATTERN, { error: "parameter names are letters, digits and _" }),
-        paramSchema,
-      )
-      .refine((value) => Object.keys(value).length <= MAX_PARAMS, {
-        error: `at most ${MAX_PARAMS} parameters`,
-      })
-      .optional(),
-    allow: z.array(statementSchema, { error: "must be a list of statements" }).min(1, {
-      error: "must list at least one statement: a task with no access needs no taskaccess",
-    }),
-    deny: z.array(statementSchema, { error: "must be a list of statements" }).optional(),
-    policyArns: z
-      .array(z.string().regex(POLICY_ARN_PATTERN, { error: "must be an IAM managed policy ARN" }))
-      .max(MAX_POLICY_ARNS, { error: `STS accepts at most ${MAX_POLICY_ARNS} managed session policies` })
-      .optional(),
-    tags: z
-      .record(
-        z
-          .string()
-          .regex(TAG_KEY_PATTERN, { error: "tag keys are 1-128 letters, digits, spaces and _.:/=+-@" }),
-        z.string({ error: "tag values are strings" }).regex(TAG_VALUE_PATTERN, {
-          error: "tag values are at most 256 letters, digits, spaces and _.:/=+-@",
-        }),
-      )
-      .superRefine((value, ctx) => {
-        const keys = Object.keys(value);
-        if (keys.length > MAX_TASK_TAGS) {
+export const taskSchema = z.strictObject({
+  description: z.string().max(1024).optional(),
+  role: z.string({ error: "`role` is required: the ARN of the role to assume" }).regex(ROLE_ARN_PATTERN, {
+    error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+  }),
+  region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
+  duration: durationWithin(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS).optional(),
+  timeout: durationWithin(1, MAX_TIMEOUT_SECONDS).optional(),
+  params: z
+    .record(
+      z.string().regex(PARAM_NAME_PATTERN, { error: "parameter names are letters, digits and _" }),
+      paramSchema,
+    )
+    .refine((value) => Object.keys(value).length <= MAX_PARAMS, {
+      error: `at most ${MAX_PARAMS} parameters`,
+    })
+    .optional(),
+  allow: z.array(statementSchema, { error: "must be a list of statements" }).min(1, {
+    error: "must list at least one statement: a task with no access needs no taskaccess",
+  }),
+  deny: z.array(statementSchema, { error: "must be a list of statements" }).optional(),
+  policyArns: z
+    .array(z.string().regex(POLICY_ARN_PATTERN, { error: "must be an IAM managed policy ARN" }))
+    .max(MAX_POLICY_ARNS, { error: `STS accepts at most ${MAX_POLICY_ARNS} managed session policies` })
+    .optional(),
+  tags: z
+    .record(
+      z.string().regex(TAG_KEY_PATTERN, { error: "tag keys are 1-128 letters, digits, spaces and _.:/=+-@" }),
+      z.string({ error: "tag values are strings" }).regex(TAG_VALUE_PATTERN, {
+        error: "tag values are at most 256 letters, digits, spaces and _.:/=+-@",
+      }),
+    )
+    .superRefine((value, ctx) => {
+      const keys = Object.keys(value);
+      if (keys.length > MAX_TASK_TAGS) {
+        ctx.addIssue({
+          code: "custom",
+          message: `at most ${MAX_TASK_TAGS} tags (STS allows 50, taskaccess sets 2)`,
+        });
+      }
+      for (const key of keys) {
+        if (/^(aws|taskaccess):/i.test(key)) {
           ctx.addIssue({
             code: "custom",
-            message: `at most ${MAX_TASK_TAGS} tags (STS allows 50, taskaccess sets 2)`,
+            path: [key],
+            message: `uses the reserved tag prefix "${key.split(":")[0]}:"`,
+            params: { target: "key" },
           });
         }
-        for (const key of keys) {
-          if (/^(aws|taskaccess):/i.test(key)) {
-            ctx.addIssue({
-              code: "custom",
-              path: [key],
-              message: `uses the reserved tag prefix "${key.split(":")[0]}:"`,
-              params: { target: "key" },
-            });
-          }
-        }
-      })
-      .optional(),
-    reason: z.enum(["required", "optional"], { error: "must be `required` or `optional`" }).optional(),
-  })
-  .superRefine((value, ctx) => {
-    checkDurationRange(value.duration, ["duration"], MIN_DURATION_SECONDS, MAX_DURATION_SECONDS, ctx);
-    checkDurationRange(value.timeout, ["timeout"], 1, MAX_TIMEOUT_SECONDS, ctx);
-  });
+      }
+    })
+    .optional(),
+  reason: z.enum(["required", "optional"], { error: "must be `required` or `optional`" }).optional(),
+});
 
 export const taskFileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -252,23 +245,19 @@ function isValidRegex(pattern: string): boolean {
   }
 }
 
-function checkDurationRange(
-  value: number | string | undefined,
-  path: string[],
-  min: number,
-  max: number,
-  ctx: z.RefinementCtx,
-): void {
-  if (value === undefined) return;
-  const seconds = parseDuration(value);
-  if (seconds === undefined) return;
-  if (seconds < min || seconds > max) {
-    ctx.addIssue({
-      code: "custom",
-      path,
-      message: `must be between ${formatBound(min)} and ${formatBound(max)} (got ${JSON.stringify(value)})`,
-    });
-  }
+// A duration field with its range checked on the field itself, so the error is reported
+// together with any other problem in the same task.
+function durationWithin(min: number, max: number) {
+  return durationInput.superRefine((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) return;
+    if (seconds < min || seconds > max) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be between ${formatBound(min)} and ${formatBound(max)} (got ${JSON.stringify(value)})`,
+      });
+    }
+  });
 }
 
 function formatBound(seconds: number): string {

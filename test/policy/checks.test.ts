@@ -163,9 +163,22 @@ describe("lint rules", () => {
       ruleIds(allow("[lambda:UpdateFunctionCode]", "['arn:aws:lambda:eu-west-1:123456789012:function:*']")),
     ).toEqual(["error:privilege-escalation"]);
   });
+  it("privilege-escalation: notResources and inner wildcards count as wildcard resources", () => {
+    expect(
+      ruleIds(
+        `${ROLE}\nallow:\n  - actions: [iam:PassRole]\n    notResources: ['arn:aws:iam::123456789012:role/admin']`,
+      ),
+    ).toEqual(["warning:not-resource", "error:privilege-escalation"]);
+    expect(ruleIds(allow("[iam:PassRole]", "['arn:aws:iam::123456789012:role/dep*-x']"))).toEqual([
+      "error:privilege-escalation",
+    ]);
+  });
   it("long-duration: above 1h is a warning", () => {
     expect(ruleIds(`${allow("[s3:GetObject]")}\nduration: 1h`)).toEqual([]);
     expect(ruleIds(`${allow("[s3:GetObject]")}\nduration: 1h1m`)).toEqual(["warning:long-duration"]);
+    expect(lintTask(task(`${allow("[s3:GetObject]")}\nduration: 3601`))[0]?.message).toBe(
+      "credential lifetime is 1h1s, above 1 hour",
+    );
   });
   it("missing-description: a warning", () => {
     expect(

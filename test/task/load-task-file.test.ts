@@ -174,6 +174,35 @@ describe("parseTaskFile", () => {
     expect(errors[0]).toEqual({ hint: undefined, ...expected });
   });
 
+  it("reports a duration error together with other errors in the same task", () => {
+    const errors = errorsOf(taskFileWith(`${ROLE}\nduration: 12h1s\ntags: { 'aws:x': y }\n${ALLOW}`));
+    expect(errors.map((error) => error.message)).toEqual([
+      '`tasks.t.duration` must be between 15m and 12h (got "12h1s")',
+      '`tasks.t.tags.aws:x` uses the reserved tag prefix "aws:"',
+    ]);
+  });
+
+  it("explains an unquoted Null operator", () => {
+    const errors = errorsOf(
+      taskFileWith(
+        `${ROLE}\nallow:\n  - actions: [s3:GetObject]\n    resources: ['*']\n    conditions: { Null: { a: 'true' } }`,
+      ),
+    );
+    expect(errors[0]?.hint).toBe('quote it: "Null" (unquoted, YAML reads Null as an empty value)');
+  });
+
+  it("refuses a placeholder in a condition key and an unsafe default", () => {
+    const errors = errorsOf(
+      taskFileWith(
+        `${ROLE}\nparams:\n  k: { pattern: '.+', default: 'a*' }\nallow:\n  - actions: [s3:GetObject]\n    resources: ['*']\n    conditions: { StringEquals: { '{{k}}': x } }`,
+      ),
+    );
+    expect(errors.map((error) => error.message)).toEqual([
+      'the default of parameter "k" value "a*" contains "*", which is an IAM wildcard and would widen the resource; refused unless the pattern allows "*" explicitly (for example \\*)',
+      'condition key "{{k}}" holds a placeholder; only resources and condition values may',
+    ]);
+  });
+
   it("reports top-level problems", () => {
     expect(errorsOf("version: 2\ntasks: {}\n")).toEqual([
       { message: "`version` must be 1 (the only task-file version so far)", at: "1:10", hint: undefined },
