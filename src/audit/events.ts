@@ -1,0 +1,175 @@
+import { BUG_HINT, SessionLogError } from "./session-log-error.js";
+
+// The session log's vocabulary: one JSON object per line, the same common fields on every line.
+// Types are aliases (not interfaces) so that an event is also a plain Record<string, unknown>.
+
+/** The format version written in every line's `v`. */
+export const LOG_FORMAT_VERSION = 1;
+
+/** Every event a v1 log may contain, in the order a session writes them. */
+export const SESSION_EVENT_TYPES = [
+  "session.start",
+  "credentials.issued",
+  "process.start",
+  "process.exit",
+  "session.revoked",
+  "revocation.failed",
+  "session.end",
+] as const;
+
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+/** The CI run a session belongs to, so a reviewer can follow the link back to it. */
+export type CiContext = {
+  provider: string;
+  runUrl?: string | undefined;
+  repository?: string | undefined;
+  ref?: string | undefined;
+  actor?: string | undefined;
+};
+
+/** Fields on every line besides v, seq and prev. */
+export type EventCommon = {
+  /** ISO 8601 UTC with milliseconds. */
+  time: string;
+  /** The session id. */
+  session: string;
+  task: string;
+  /** The base identity's ARN, or null when it is not known yet. */
+  caller: string | null;
+  host: string;
+  ci?: CiContext | undefined;
+};
+
+export type SessionStartEvent = EventCommon & {
+  event: "session.start";
+  role: string;
+  sessionName: string;
+  params: Record<string, string>;
+  reason: string | null;
+  durationSeconds: number;
+  timeoutSeconds: number | null;
+  sourceIdentity: string | null;
+  policySha256: string;
+  argv: string[];
+  /** taskaccess's own pid, so that a later run can tell a live session from an abandoned one. */
+  pid?: number | undefined;
+};
+
+export type CredentialsIssuedEvent = EventCommon & {
+  event: "credentials.issued";
+  role: string;
+  sessionName: string;
+  assumedRoleId: string;
+  assumedRoleArn: string;
+  accessKeyId: string;
+  /** ISO 8601: the credentials are valid until then unless revoked. */
+  expiration: string;
+  sourceIdentity: string | null;
+  tags: Record<string, string>;
+  /** The exact session policy JSON sent to STS. */
+  policy: string;
+  policySha256: string;
+  policyArns: string[];
+  packedPolicySize: number | null;
+};
+
+export type ProcessStartEvent = EventCommon & {
+  event: "process.start";
+  argv: string[];
+  cwd: string;
+  pid: number;
+};
+
+export type ProcessExitEvent = EventCommon & {
+  event: "process.exit";
+  code: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  /** Why the command could not be started at all, when it could not. */
+  error?: string | undefined;
+};
+
+export type SessionRevokedEvent = EventCommon & {
+  event: "session.revoked";
+  role: string;
+  policyName: string;
+  method: "inline-deny" | "fallback";
+  attempts: number;
+  note: string | null;
+};
+
+export type RevocationFailedEvent = EventCommon & {
+  event: "revocation.failed";
+  role: string;
+  error: string;
+  attempts: number;
+  /** ISO 8601: the credentials stay valid until then. */
+  expiration: string;
+};
+
+export type SessionEndEvent = EventCommon & {
+  event: "session.end";
+  /** taskaccess's own exit code. */
+  exitCode: number;
+  durationMs: number;
+  revoked: boolean;
+};
+
+export type SessionEvent =
+  | SessionStartEvent
+  | CredentialsIssuedEvent
+  | ProcessStartEvent
+  | ProcessExitEvent
+  | SessionRevokedEvent
+  | RevocationFailedEvent
+  | SessionEndEvent;
+
+/** The chain fields every line starts with. */
+export type ChainFields = {
+  v: typeof LOG_FORMAT_VERSION;
+  /** 1-based line number in the file. */
+  seq: number;
+  /** Hex SHA-256 of the previous line's bytes without its newline; 64 zeros on line 1. */
+  prev: string;
+};
+
+export type LogRecord = ChainFields & SessionEvent;
+
+const EVENT_TYPE_SET: ReadonlySet<unknown> = new Set(SESSION_EVENT_TYPES);
+
+// Lets a reader of untrusted input narrow a string to an event type.
+export function isSessionEventType(value: unknown): value is SessionEventType {
+  return EVENT_TYPE_SET.has(value);
+}
+
+/** Field names that would hold a credential secret, compared lower-case without _ - or spaces. */
+const SECRET_KEY_PARTS = ["secretaccesskey", "sessiontoken", "securitytoken", "secretkey"];
+
+// Defence in depth: no event may ever carry a secret access key or session token, whatever a
+// caller builds, because the log is read by people who must not be able to use the session.
+export function assertNoSecrets(value: unknown): void {
+  const seen = new Set<object>();
+  const visit = (node: unknown, path: string): void => {
+    if (typeof node !== "object" || node === null || seen.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => {
+        visit(item, `${path}[${index}]`);
+      });
+      return;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      const childPath = path === "" ? key : `${path}.${key}`;
+      const folded = key.toLowerCase().replace(/[\s_-]/g, "");
+      if (SECRET_KEY_PARTS.some((part) => folded.includes(part))) {
+        throw new SessionLogError(`refusing to write a secret to the session log: field ${childPath}`, {
+          hint: BUG_HINT,
+        });
+      }
+      visit(child, childPath);
+    }
+  };
+  visit(value, "");
+}
