@@ -12,14 +12,15 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface TaskAccessErrorOptions {
-  exitCode: ExitCodeValue;
+  /** One of ExitCode, or 128+N for a run stopped by signal N. */
+  exitCode: number;
   hint?: string | undefined;
   cause?: unknown;
 }
 
 // Every expected failure is one of these, so main.ts alone decides the exit code and the output.
 export class TaskAccessError extends Error {
-  readonly exitCode: ExitCodeValue;
+  readonly exitCode: number;
   readonly hint: string | undefined;
 
   constructor(message: string, options: TaskAccessErrorOptions) {

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from "chalk";
+import type { SignalSource } from "../session/process-runner.js";
 
 // What a command may touch of the outside world; tests pass their own to run the CLI in-process.
 export interface CliIo {
@@ -8,6 +9,10 @@ export interface CliIo {
   cwd: string;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** Where run listens for SIGINT/SIGTERM/SIGHUP/SIGQUIT to forward them to the child. */
+  signals?: SignalSource;
+  /** Resolves with the signal name when the user interrupts (Ctrl-C) or the process is told to stop. */
+  waitForInterrupt?: () => Promise<string>;
 }
 
 // Shared by every command: the I/O, the colours, and where a command leaves its exit code.
@@ -28,5 +33,19 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    signals: {
+      on: (signal, listener) => process.on(signal, listener),
+      off: (signal, listener) => process.off(signal, listener),
+    },
+    waitForInterrupt: () =>
+      new Promise((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve(signal);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      }),
   };
 }

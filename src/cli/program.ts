@@ -5,6 +5,8 @@ import { suggestClosest } from "../util/suggest.js";
 import { explainCommand } from "./commands/explain.js";
 import { initCommand } from "./commands/init.js";
 import { listCommand } from "./commands/list.js";
+import { runCommand } from "./commands/run.js";
+import { sandboxCommand } from "./commands/sandbox.js";
 import { validateCommand } from "./commands/validate.js";
 import type { CliContext } from "./context.js";
 
@@ -36,7 +38,14 @@ export function createProgram(ctx: CliContext): Command {
     .hook("preAction", (command) => {
       ctx.verbose = Boolean(command.optsWithGlobals<GlobalOptions>().verbose);
     });
-  for (const command of [validateCommand(ctx), explainCommand(ctx), listCommand(ctx), initCommand(ctx)]) {
+  for (const command of [
+    validateCommand(ctx),
+    explainCommand(ctx),
+    listCommand(ctx),
+    initCommand(ctx),
+    runCommand(ctx),
+    sandboxCommand(ctx),
+  ]) {
     // addCommand() does not pass on exitOverride and the output streams; without them commander
     // would call process.exit() itself on a bad option and skip our error handling.
     program.addCommand(command.copyInheritedSettings(program));

@@ -1,4 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { suggestClosest } from "../util/suggest.js";
 import { checkPlaceholders } from "./check-placeholders.js";
@@ -37,7 +38,7 @@ export async function loadTaskFile(path: string, displayPath: string = path): Pr
     ]);
   }
   const text = await readFile(path, "utf8");
-  return parseTaskFile(displayPath, text);
+  return { ...parseTaskFile(displayPath, text), directory: dirname(resolve(path)) };
 }
 
 // Validates task-file text; separate from loading so that tests and property checks need no files.
@@ -65,7 +66,7 @@ export function parseTaskFile(displayPath: string, text: string): TaskFile {
 
 function normalizeTaskFile(path: string, raw: RawTaskFile, parsed: ParsedYaml): TaskFile {
   const tasks = Object.entries(raw.tasks).map(([name, task]) => normalizeTask(name, task, raw.region));
-  return { path, region: raw.region, tasks, locate: parsed.locate };
+  return { path, directory: ".", log: raw.log, region: raw.region, tasks, locate: parsed.locate };
 }
 
 function normalizeTask(name: string, raw: RawTask, fileRegion: string | undefined): TaskDefinition {

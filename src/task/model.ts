@@ -40,7 +40,12 @@ export interface TaskDefinition {
 
 // A whole task file, with a way back from a YAML path to file:line:col.
 export interface TaskFile {
+  /** As shown to the user (relative to the working directory where that is shorter). */
   path: string;
+  /** The directory holding the file: relative paths in it (such as `log`) resolve from here. */
+  directory: string;
+  /** Session log path from the file's `log` key, as written. */
+  log?: string | undefined;
   region?: string | undefined;
   tasks: TaskDefinition[];
   locate: (path: YamlPath, target?: "key" | "value") => SourceLocation | undefined;

@@ -219,6 +219,7 @@ export const taskFileSchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1, { error: "must be 1 (the only task-file version so far)" }),
   region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
+  log: z.string().min(1).max(4096).optional(),
   tasks: z
     .record(
       z.string().regex(TASK_NAME_PATTERN, {

@@ -16,7 +16,7 @@ describe("JSON Schema", () => {
       properties: Record<string, unknown>;
       additionalProperties: unknown;
     };
-    expect(Object.keys(schema.properties).sort()).toEqual(["$schema", "region", "tasks", "version"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["$schema", "log", "region", "tasks", "version"]);
     expect(schema.additionalProperties).toBe(false);
   });
 });

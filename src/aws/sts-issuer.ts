@@ -1,0 +1,117 @@
+import type {
+  AssumeRoleInput,
+  CallerIdentity,
+  CredentialIssuer,
+  IssuedCredentials,
+} from "../session/ports.js";
+import { describeAwsError } from "./describe-aws-error.js";
+
+export interface AwsClientOptions {
+  region?: string | undefined;
+  profile?: string | undefined;
+  endpoint?: string | undefined;
+  /** Attempts per call, including the first (the SDK's standard retry: backoff with jitter). */
+  maxAttempts?: number | undefined;
+  /** Per-request socket timeout. */
+  requestTimeoutMs?: number | undefined;
+}
+
+/** Retry budget for STS calls: throttling and 5xx are retried with backoff and jitter by the SDK. */
+export const DEFAULT_MAX_ATTEMPTS = 4;
+
+// The STS side of a run, over AWS SDK v3. The SDK is loaded only when a command calls AWS, so
+// validate/explain start fast.
+export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
+  let clientPromise: Promise<import("@aws-sdk/client-sts").STSClient> | undefined;
+  const client = async () => {
+    clientPromise ??= (async () => {
+      const { STSClient } = await import("@aws-sdk/client-sts");
+      const { NodeHttpHandler } = await import("@smithy/node-http-handler");
+      return new STSClient({
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.profile ? { profile: options.profile } : {}),
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: 5_000,
+          requestTimeout: options.requestTimeoutMs ?? 15_000,
+        }),
+      });
+    })();
+    return clientPromise;
+  };
+  return {
+    region: async () => {
+      try {
+        return await (await client()).config.region();
+      } catch (error) {
+        throw describeAwsError("Could not determine the AWS region", error, {
+          Error: "set region in the task file, pass --region, or set AWS_REGION",
+        });
+      }
+    },
+    callerIdentity: async (signal?: AbortSignal): Promise<CallerIdentity> => {
+      const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+      try {
+        const result = await (await client()).send(
+          new GetCallerIdentityCommand({}),
+          signal ? { abortSignal: signal } : {},
+        );
+        return { arn: result.Arn ?? "", account: result.Account ?? "", userId: result.UserId ?? "" };
+      } catch (error) {
+        throw describeAwsError("Could not identify the base credentials (sts:GetCallerIdentity)", error);
+      }
+    },
+    assumeRole: async (input: AssumeRoleInput): Promise<IssuedCredentials> => {
+      const { AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+      try {
+        const result = await (await client()).send(
+          new AssumeRoleCommand({
+            RoleArn: input.roleArn,
+            RoleSessionName: input.sessionName,
+            Policy: input.policy,
+            ...(input.policyArns.length > 0 ? { PolicyArns: input.policyArns.map((arn) => ({ arn })) } : {}),
+            DurationSeconds: input.durationSeconds,
+            ...(input.sourceIdentity ? { SourceIdentity: input.sourceIdentity } : {}),
+            Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+          input.signal ? { abortSignal: input.signal } : {},
+        );
+        const credentials = result.Credentials;
+        const user = result.AssumedRoleUser;
+        if (
+          !credentials?.AccessKeyId ||
+          !credentials.SecretAccessKey ||
+          !credentials.SessionToken ||
+          !user?.AssumedRoleId
+        ) {
+          throw new Error("the AssumeRole response lacks credentials");
+        }
+        return {
+          accessKeyId: credentials.AccessKeyId,
+          secretAccessKey: credentials.SecretAccessKey,
+          sessionToken: credentials.SessionToken,
+          expiration: credentials.Expiration ?? new Date(Date.now() + input.durationSeconds * 1000),
+          assumedRoleId: user.AssumedRoleId,
+          assumedRoleArn: user.Arn ?? "",
+          packedPolicySize: result.PackedPolicySize,
+          sourceIdentity: result.SourceIdentity,
+        };
+      } catch (error) {
+        throw describeAwsError(`Could not assume role ${input.roleArn}`, error, {
+          AccessDenied:
+            "the base identity needs sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity on the role, and the role's trust policy must allow them for it",
+          PackedPolicyTooLarge:
+            "the session policy plus tags is too large once packed; shorten the task's allow list or its tags",
+          MalformedPolicyDocument:
+            "STS refused the rendered session policy; run `taskaccess explain` to see it",
+          MalformedPolicyDocumentException:
+            "STS refused the rendered session policy; run `taskaccess explain` to see it",
+          PackedPolicyTooLargeException:
+            "the session policy plus tags is too large once packed; shorten the task's allow list or its tags",
+          ValidationError: "lower the task's duration, or raise the role's MaxSessionDuration",
+        });
+      }
+    },
+  };
+}

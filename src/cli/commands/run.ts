@@ -1,0 +1,134 @@
+import { hostname, userInfo } from "node:os";
+import { Command } from "commander";
+import { createIamRevoker } from "../../aws/iam-revoker.js";
+import { createStsIssuer } from "../../aws/sts-issuer.js";
+import { cryptoRandom } from "../../sandbox/ids.js";
+import { buildChildEnv } from "../../session/child-env.js";
+import { planRun } from "../../session/plan-run.js";
+import { createProcessRunner, FORWARDED_SIGNALS } from "../../session/process-runner.js";
+import { type RunOutcome, runSession } from "../../session/run-session.js";
+import { openTaskFile } from "../../task/open-task-file.js";
+import { parseParamFlags } from "../../task/params.js";
+import { collect } from "../collect.js";
+import type { CliContext } from "../context.js";
+import { formatFinding } from "../format-diagnostics.js";
+import { openAuditLog } from "../open-audit-log.js";
+import { globalOptions } from "../program.js";
+
+interface RunOptions {
+  param?: string[];
+  reason?: string;
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  log?: string;
+  nested?: boolean;
+  printEnv?: boolean;
+}
+
+// `taskaccess run TASK -- COMMAND`: the main job. Thin: flags to a plan, the plan to runSession.
+export function runCommand(ctx: CliContext): Command {
+  return new Command("run")
+    .description("run COMMAND with credentials for exactly TASK, revoked when it exits")
+    .argument("<task>", "task name")
+    .argument("[command...]", "the command to run, after --")
+    .usage("[options] <task> -- <command> [args...]")
+    .option("-p, --param <name=value>", "a parameter value (repeatable)", collect)
+    .option("-r, --reason <text>", "why this run is needed (recorded; required by some tasks)")
+    .option("--profile <name>", "AWS profile for the base identity")
+    .option("--region <region>", "AWS region when the task file does not set one")
+    .option("--endpoint-url <url>", "AWS endpoint for STS and IAM (VPC endpoint, the sandbox)")
+    .option("--log <path>", "session log file (default: $XDG_STATE_HOME/taskaccess/sessions.jsonl)")
+    .option("--nested", "allow a run inside another run")
+    .option("--print-env", "print the names of the variables the command gets and loses, then stop")
+    .action(async (taskName: string, command: string[], options: RunOptions, cmd: Command) => {
+      const { io } = ctx;
+      const taskFile = await openTaskFile({
+        cwd: io.cwd,
+        file: globalOptions(cmd).file,
+        envFile: io.env.TASKACCESS_FILE,
+      });
+      const plan = await planRun(taskFile, {
+        taskName,
+        params: parseParamFlags(options.param ?? []),
+        reason: options.reason,
+        command,
+        nested: Boolean(options.nested),
+        env: io.env,
+        localUser: safeUserName(),
+        random: cryptoRandom,
+      });
+      for (const warning of plan.warnings) io.stderr(formatFinding(ctx.err, warning));
+      if (options.printEnv) {
+        const preview = buildChildEnv({
+          parent: io.env,
+          credentials: { accessKeyId: "", secretAccessKey: "", sessionToken: "", expiration: new Date(0) },
+          region: plan.task.region ?? options.region ?? "",
+          sessionId: plan.sessionId,
+          task: plan.task.name,
+        });
+        io.stdout(`set: ${preview.set.join(" ")}\n`);
+        io.stdout(`removed: ${preview.removed.length > 0 ? preview.removed.join(" ") : "(none)"}\n`);
+        return;
+      }
+      const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
+      const clientOptions = {
+        region: plan.task.region ?? options.region,
+        profile: options.profile,
+        endpoint: options.endpointUrl,
+      };
+      const signals = io.signals;
+      const interrupt = new AbortController();
+      let interruptedBy: NodeJS.Signals | undefined;
+      const onSignal = (signal: NodeJS.Signals) => () => {
+        interruptedBy ??= signal;
+        interrupt.abort();
+      };
+      const listeners = FORWARDED_SIGNALS.map((signal) => ({ signal, listener: onSignal(signal) }));
+      for (const { signal, listener } of listeners) signals?.on(signal, listener);
+      try {
+        const outcome = await runSession(plan, {
+          issuer: createStsIssuer(clientOptions),
+          revoker: createIamRevoker({ ...clientOptions, clock: { now: Date.now } }),
+          runner: createProcessRunner(signals ?? { on: () => {}, off: () => {} }),
+          audit,
+          clock: { now: Date.now },
+          host: hostname(),
+          cwd: io.cwd,
+          env: io.env,
+          argv: [command[0] ?? "", ...command.slice(1)],
+          pid: process.pid,
+          interrupt: interrupt.signal,
+          interruptedBy: () => interruptedBy,
+          warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
+        });
+        io.stderr(summarize(ctx, plan.task.name, outcome));
+        ctx.exitCode = outcome.exitCode;
+      } finally {
+        for (const { signal, listener } of listeners) signals?.off(signal, listener);
+      }
+    });
+}
+
+function summarize(ctx: CliContext, task: string, outcome: RunOutcome): string {
+  const c = ctx.err;
+  const seconds = (outcome.durationMs / 1000).toFixed(1);
+  const child = outcome.child;
+  const how = child?.timedOut
+    ? `timed out, exit ${outcome.exitCode}`
+    : child?.signal
+      ? `killed by ${child.signal}, exit ${outcome.exitCode}`
+      : `exit ${outcome.exitCode}`;
+  const head = `taskaccess: task ${task}, session ${outcome.sessionName}, ${how}, ${seconds}s`;
+  if (outcome.revoked) return `${head}, ${c.green("access revoked")}\n`;
+  const until = outcome.expiration?.toISOString() ?? "their expiry";
+  return `${head}, ${c.red.bold(`REVOCATION FAILED: the credentials stay valid until ${until}`)} (${outcome.revocationError?.message ?? "unknown error"}); run \`taskaccess revoke --pending\`\n`;
+}
+
+function safeUserName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}

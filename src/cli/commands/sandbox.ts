@@ -1,0 +1,65 @@
+import { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { ADMIN_TOKEN_HEADER } from "../../sandbox/admin.js";
+import type { JournalEntry } from "../../sandbox/journal.js";
+import { DEFAULT_SANDBOX_PORT, startSandbox } from "../../sandbox/start-sandbox.js";
+import { loadWorldFile } from "../../sandbox/world.js";
+import type { CliContext } from "../context.js";
+
+interface SandboxOptions {
+  port: string;
+  host: string;
+  world?: string;
+  verbose?: boolean;
+}
+
+// `taskaccess sandbox`: the local AWS-compatible endpoint, for trying task files without an account.
+export function sandboxCommand(ctx: CliContext): Command {
+  return new Command("sandbox")
+    .description("run the local AWS-compatible sandbox (STS, IAM, S3) until Ctrl-C")
+    .option("--port <port>", "port to listen on; 0 picks a free one", String(DEFAULT_SANDBOX_PORT))
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--world <file>", "world file: accounts, users, roles, policies, buckets (default: built-in)")
+    .option("-v, --verbose", "print every call with its decision")
+    .action(async (options: SandboxOptions) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+        throw new UsageError(
+          `--port ${options.port} is not a port number`,
+          "use 0..65535; 0 picks a free port",
+        );
+      }
+      const world = options.world ? await loadWorldFile(options.world) : undefined;
+      const sandbox = await startSandbox({ world, port, host: options.host });
+      const { out, io } = ctx;
+      const base = sandbox.users[0];
+      io.stdout(`${out.green("taskaccess sandbox")} listening on ${out.bold(sandbox.endpoint)}\n`);
+      if (base) {
+        io.stdout(`\n# Base credentials of ${base.user} (sandbox-only keys):\n`);
+        io.stdout(`export AWS_ACCESS_KEY_ID=${base.accessKeyId}\n`);
+        io.stdout(`export AWS_SECRET_ACCESS_KEY=${base.secretAccessKey}\n`);
+        io.stdout("unset AWS_SESSION_TOKEN AWS_PROFILE\n");
+        io.stdout("export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1\n");
+        io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
+      }
+      io.stdout(
+        `\n# Admin endpoint (faults, clock, journal): header ${ADMIN_TOKEN_HEADER}: ${sandbox.adminToken}\n`,
+      );
+      io.stdout("Press Ctrl-C to stop.\n");
+      const unsubscribe = options.verbose
+        ? sandbox.journal.subscribe((entry) => io.stderr(formatEntry(entry)))
+        : () => {};
+      const signal = io.waitForInterrupt ? await io.waitForInterrupt() : "end";
+      unsubscribe();
+      await sandbox.close();
+      io.stderr(`sandbox stopped (${signal})\n`);
+    });
+}
+
+function formatEntry(entry: JournalEntry): string {
+  const who = entry.principal ?? entry.accessKeyId ?? "anonymous";
+  const what = entry.action
+    ? `${entry.action} ${entry.resource ?? ""}`
+    : `${entry.service}:${entry.operation}`;
+  return `${entry.time} ${entry.status} ${entry.decision.toUpperCase()} ${what} by ${who}${entry.reason ? ` — ${entry.reason}` : ""}\n`;
+}

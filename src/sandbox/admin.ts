@@ -1,0 +1,53 @@
+import { timingSafeEqual } from "node:crypto";
+import type { SandboxClock } from "./clock.js";
+import type { FaultPlan } from "./faults.js";
+import type { CallJournal } from "./journal.js";
+import type { SandboxRequest, SandboxResponse } from "./request.js";
+import type { FaultStep } from "./world.js";
+
+export const ADMIN_TOKEN_HEADER = "x-taskaccess-sandbox-token";
+
+// The local admin endpoint for tests in another process: faults, the clock and the journal.
+// It answers only requests that carry the token printed when the sandbox starts.
+export function createAdminHandler(parts: {
+  token: string;
+  clock: SandboxClock;
+  faults: FaultPlan;
+  journal: CallJournal;
+}): (request: SandboxRequest) => Promise<SandboxResponse> {
+  return async (request) => {
+    const given = Buffer.from(request.headers[ADMIN_TOKEN_HEADER] ?? "");
+    const expected = Buffer.from(parts.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return json(403, { error: `the admin endpoint needs the ${ADMIN_TOKEN_HEADER} header` });
+    }
+    const route = `${request.method} ${request.path}`;
+    switch (route) {
+      case "GET /_sandbox/health":
+        return json(200, { ok: true, now: new Date(parts.clock.now()).toISOString() });
+      case "GET /_sandbox/journal":
+        return json(200, { entries: parts.journal.find() });
+      case "GET /_sandbox/faults":
+        return json(200, parts.faults.describe());
+      case "POST /_sandbox/faults": {
+        const body = JSON.parse(request.body.toString("utf8") || "{}") as Record<string, FaultStep[]>;
+        for (const [operation, steps] of Object.entries(body)) parts.faults.set(operation, steps);
+        return json(200, parts.faults.describe());
+      }
+      case "DELETE /_sandbox/faults":
+        parts.faults.clear();
+        return json(200, {});
+      case "POST /_sandbox/clock": {
+        const body = JSON.parse(request.body.toString("utf8") || "{}") as { advanceSeconds?: number };
+        parts.clock.advance((body.advanceSeconds ?? 0) * 1000);
+        return json(200, { now: new Date(parts.clock.now()).toISOString() });
+      }
+      default:
+        return json(404, { error: `no admin route ${route}` });
+    }
+  };
+}
+
+function json(status: number, value: unknown): SandboxResponse {
+  return { status, headers: { "content-type": "application/json" }, body: `${JSON.stringify(value)}\n` };
+}

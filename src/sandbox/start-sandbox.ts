@@ -1,0 +1,92 @@
+import type { AddressInfo } from "node:net";
+import { createAdminHandler } from "./admin.js";
+import { createSandboxClock, type SandboxClock } from "./clock.js";
+import { FaultPlan } from "./faults.js";
+import { cryptoRandom, type RandomSource } from "./ids.js";
+import { CallJournal } from "./journal.js";
+import { createSandboxServer } from "./server.js";
+import { SandboxState } from "./state.js";
+import { defaultWorld, type World } from "./world.js";
+
+export interface StartSandboxOptions {
+  world?: World | undefined;
+  /** 0 picks a free port. Default 4566. */
+  port?: number | undefined;
+  host?: string | undefined;
+  clock?: SandboxClock | undefined;
+  random?: RandomSource | undefined;
+}
+
+export interface BaseCredentials {
+  user: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface RunningSandbox {
+  endpoint: string;
+  port: number;
+  state: SandboxState;
+  clock: SandboxClock;
+  journal: CallJournal;
+  faults: FaultPlan;
+  /** Token for the /_sandbox/ admin endpoint. */
+  adminToken: string;
+  /** The long-term keys of every user in the world, first user first. */
+  users: BaseCredentials[];
+  close: () => Promise<void>;
+}
+
+export const DEFAULT_SANDBOX_PORT = 4566;
+
+// Starts the sandbox in-process (tests, `taskaccess demo`) or for `taskaccess sandbox`.
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
+  const world = options.world ?? defaultWorld();
+  const clock = options.clock ?? createSandboxClock();
+  const random = options.random ?? cryptoRandom;
+  const state = new SandboxState(world, random, clock.now());
+  const journal = new CallJournal();
+  const faults = new FaultPlan(world.faults ?? {});
+  const adminToken = random.bytes(16).toString("hex");
+  const server = createSandboxServer({
+    state,
+    clock,
+    journal,
+    faults,
+    admin: createAdminHandler({ token: adminToken, clock, faults, journal }),
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_SANDBOX_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const users: BaseCredentials[] = [];
+  for (const record of state.credentials.values()) {
+    if (record.kind === "user-key") {
+      users.push({
+        user: record.user.arn,
+        accessKeyId: record.accessKeyId,
+        secretAccessKey: record.secretAccessKey,
+      });
+    }
+  }
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    state,
+    clock,
+    journal,
+    faults,
+    adminToken,
+    users,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

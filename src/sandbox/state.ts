@@ -1,0 +1,268 @@
+import { ExitCode, TaskAccessError } from "../errors.js";
+import type { NamedPolicy, PolicyDocument } from "../iam/index.js";
+import { parsePolicyDocument, validatePolicyDocument } from "../iam/index.js";
+import { makeId, makeSecret, type RandomSource } from "./ids.js";
+import type { World } from "./world.js";
+
+export interface UserEntity {
+  kind: "user";
+  account: string;
+  name: string;
+  path: string;
+  arn: string;
+  userId: string;
+  inline: Map<string, string>;
+  managed: string[];
+  tags: Record<string, string>;
+}
+
+export interface RoleEntity {
+  kind: "role";
+  account: string;
+  name: string;
+  path: string;
+  arn: string;
+  roleId: string;
+  trust: string;
+  inline: Map<string, string>;
+  managed: string[];
+  boundary?: string | undefined;
+  maxSessionDuration: number;
+  tags: Record<string, string>;
+  createDate: number;
+}
+
+export interface ManagedPolicy {
+  arn: string;
+  name: string;
+  path: string;
+  policyId: string;
+  account: string;
+  document: string;
+  versionId: string;
+  attachmentCount: number;
+  createDate: number;
+}
+
+export interface LongTermKey {
+  kind: "user-key";
+  accessKeyId: string;
+  secretAccessKey: string;
+  user: UserEntity;
+}
+
+export interface SessionKey {
+  kind: "session";
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  role: RoleEntity;
+  sessionName: string;
+  assumedRoleId: string;
+  assumedRoleArn: string;
+  expiration: number;
+  issuedAt: number;
+  sessionPolicies: NamedPolicy[];
+  hasSessionPolicies: boolean;
+  tags: Record<string, string>;
+  transitiveTagKeys: string[];
+  sourceIdentity?: string | undefined;
+  /** True when the caller that assumed the role was itself a role session (role chaining). */
+  chained: boolean;
+}
+
+export type CredentialRecord = LongTermKey | SessionKey;
+
+export interface S3Object {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+  lastModified: number;
+  metadata: Record<string, string>;
+}
+
+export interface Bucket {
+  name: string;
+  account: string;
+  createDate: number;
+  objects: Map<string, S3Object>;
+}
+
+// Everything the sandbox knows, in memory: the world it was started with, plus what clients did.
+export class SandboxState {
+  readonly users = new Map<string, UserEntity>();
+  readonly roles = new Map<string, RoleEntity>();
+  readonly policies = new Map<string, ManagedPolicy>();
+  readonly credentials = new Map<string, CredentialRecord>();
+  readonly buckets = new Map<string, Bucket>();
+  readonly random: RandomSource;
+
+  constructor(world: World, random: RandomSource, now: number) {
+    this.random = random;
+    for (const account of world.accounts) {
+      for (const policy of account.policies ?? []) {
+        this.addManagedPolicy(
+          account.id,
+          policy.name,
+          policy.path ?? "/",
+          checkedJson(policy.document, policy.name),
+          now,
+        );
+      }
+    }
+    for (const account of world.accounts) {
+      for (const user of account.users ?? []) {
+        const path = user.path ?? "/";
+        const entity: UserEntity = {
+          kind: "user",
+          account: account.id,
+          name: user.name,
+          path,
+          arn: `arn:aws:iam::${account.id}:user${path}${user.name}`,
+          userId: makeId(random, "AIDA"),
+          inline: new Map(
+            Object.entries(user.policies ?? {}).map(([name, doc]) => [name, checkedJson(doc, name)]),
+          ),
+          managed: user.managedPolicies ?? [],
+          tags: user.tags ?? {},
+        };
+        this.users.set(entity.arn, entity);
+        const keys = user.accessKeys ?? [{ id: makeId(random, "AKIA"), secret: makeSecret(random) }];
+        for (const key of keys) {
+          this.credentials.set(key.id, {
+            kind: "user-key",
+            accessKeyId: key.id,
+            secretAccessKey: key.secret,
+            user: entity,
+          });
+        }
+      }
+      for (const role of account.roles ?? []) {
+        this.createRole({
+          account: account.id,
+          name: role.name,
+          path: role.path ?? "/",
+          trust: checkedJson(role.trust, `${role.name} trust policy`, "trust"),
+          maxSessionDuration: role.maxSessionDuration ?? 3600,
+          tags: role.tags ?? {},
+          boundary: role.permissionsBoundary,
+          now,
+          inline: Object.entries(role.policies ?? {}).map(([name, doc]) => [name, checkedJson(doc, name)]),
+          managed: role.managedPolicies ?? [],
+        });
+      }
+      for (const bucket of account.buckets ?? []) {
+        this.buckets.set(bucket, { name: bucket, account: account.id, createDate: now, objects: new Map() });
+      }
+    }
+  }
+
+  // Adds a role (from the world file or CreateRole).
+  createRole(input: {
+    account: string;
+    name: string;
+    path: string;
+    trust: string;
+    maxSessionDuration: number;
+    tags: Record<string, string>;
+    boundary?: string | undefined;
+    now: number;
+    inline?: Array<[string, string]>;
+    managed?: string[];
+  }): RoleEntity {
+    const role: RoleEntity = {
+      kind: "role",
+      account: input.account,
+      name: input.name,
+      path: input.path,
+      arn: `arn:aws:iam::${input.account}:role${input.path}${input.name}`,
+      roleId: makeId(this.random, "AROA"),
+      trust: input.trust,
+      inline: new Map(input.inline ?? []),
+      managed: input.managed ?? [],
+      boundary: input.boundary,
+      maxSessionDuration: input.maxSessionDuration,
+      tags: input.tags,
+      createDate: input.now,
+    };
+    this.roles.set(role.arn, role);
+    return role;
+  }
+
+  // Adds a customer managed policy.
+  addManagedPolicy(
+    account: string,
+    name: string,
+    path: string,
+    document: string,
+    now: number,
+  ): ManagedPolicy {
+    const policy: ManagedPolicy = {
+      arn: `arn:aws:iam::${account}:policy${path}${name}`,
+      name,
+      path,
+      policyId: makeId(this.random, "ANPA"),
+      account,
+      document,
+      versionId: "v1",
+      attachmentCount: 0,
+      createDate: now,
+    };
+    this.policies.set(policy.arn, policy);
+    return policy;
+  }
+
+  // Finds a role by name within an account, whatever its path (IAM role names are unique per account).
+  findRole(account: string, name: string): RoleEntity | undefined {
+    for (const role of this.roles.values()) if (role.account === account && role.name === name) return role;
+    return undefined;
+  }
+
+  // A role's or user's identity policies, inline and managed, as the evaluator wants them.
+  identityPolicies(entity: UserEntity | RoleEntity): NamedPolicy[] {
+    const named: NamedPolicy[] = [];
+    for (const [name, json] of entity.inline) named.push({ name, document: parseStored(json) });
+    for (const arn of entity.managed) {
+      const policy = this.policies.get(arn);
+      if (policy) named.push({ name: policy.name, document: parseStored(policy.document) });
+    }
+    return named;
+  }
+
+  // The permissions boundary of a role or user, when it has one.
+  boundaryPolicy(entity: RoleEntity): NamedPolicy | undefined {
+    if (!entity.boundary) return undefined;
+    const policy = this.policies.get(entity.boundary);
+    return policy ? { name: policy.name, document: parseStored(policy.document) } : undefined;
+  }
+}
+
+function asJson(document: string | Record<string, unknown>): string {
+  return typeof document === "string" ? document : JSON.stringify(document);
+}
+
+// World-file policies are checked when the sandbox starts, so a typo fails loudly there.
+function checkedJson(
+  document: string | Record<string, unknown>,
+  name: string,
+  kind: "identity" | "trust" = "identity",
+): string {
+  const json = asJson(document);
+  try {
+    parsePolicyDocument(json, { kind });
+  } catch (error) {
+    // A bad world file, not a bug: exit 65 like the world file's other errors.
+    throw new TaskAccessError(
+      `world: policy ${name}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        exitCode: ExitCode.taskFile,
+        hint: "see docs/sandbox.md for the world-file format",
+      },
+    );
+  }
+  return json;
+}
+
+function parseStored(json: string): PolicyDocument {
+  return validatePolicyDocument(JSON.parse(json) as unknown);
+}

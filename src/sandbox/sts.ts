@@ -1,0 +1,299 @@
+import { deflateRawSync } from "node:zlib";
+import {
+  evaluateTrustPolicy,
+  MalformedPolicyError,
+  type NamedPolicy,
+  parsePolicyDocument,
+  validatePolicyDocument,
+} from "../iam/index.js";
+import { accessDenied, authorizeCall } from "./authorize.js";
+import { checkParams, checkValue, MAX_POLICY_ARNS, MAX_TAGS, SHAPES } from "./constraints.js";
+import { SandboxError } from "./errors.js";
+import type { HandlerContext } from "./handler-context.js";
+import { makeId, makeSecret, makeSessionToken } from "./ids.js";
+import { requestContext } from "./principal.js";
+import { type QueryParams, queryResponse, readMemberStructs, readMembers } from "./query-protocol.js";
+import type { SandboxResponse } from "./request.js";
+import type { RoleEntity, SessionKey } from "./state.js";
+
+export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
+/** AssumeRole's default DurationSeconds (STS API Reference). */
+const DEFAULT_DURATION_SECONDS = 3600;
+/** Role chaining limits a session to one hour (IAM User Guide, "Role chaining"). */
+const CHAINED_MAX_SECONDS = 3600;
+/**
+ * STS packs the session policy, policy ARNs and tags into a binary form with its own, undocumented
+ * limit, reported as PackedPolicySize (a percentage). The sandbox models it as the deflated size
+ * against this budget, so that a large, high-entropy policy or many tags fail as they do on AWS.
+ */
+export const PACKED_POLICY_BUDGET_BYTES = 1536;
+
+// Dispatches one STS Query action.
+export function handleSts(ctx: HandlerContext, action: string, params: QueryParams): SandboxResponse {
+  switch (action) {
+    case "GetCallerIdentity":
+      return getCallerIdentity(ctx);
+    case "AssumeRole":
+      return assumeRole(ctx, params);
+    default:
+      throw new SandboxError(
+        "InvalidAction",
+        400,
+        `Could not find operation ${action} for version 2011-06-15`,
+      );
+  }
+}
+
+// Needs no permission: AWS answers it even under an explicit deny (STS API Reference).
+function getCallerIdentity(ctx: HandlerContext): SandboxResponse {
+  ctx.note({
+    action: "sts:GetCallerIdentity",
+    resource: "*",
+    decision: "allow",
+    reason: "needs no permission",
+  });
+  return queryResponse(
+    STS_NAMESPACE,
+    "GetCallerIdentity",
+    { UserId: ctx.caller.userId, Account: ctx.caller.account, Arn: ctx.caller.arn },
+    ctx.request.requestId,
+  );
+}
+
+function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
+  const policyArns = readMembers(params, "PolicyArns", "arn");
+  const tags = readMemberStructs(params, "Tags", ["Key", "Value"]);
+  const transitive = readMembers(params, "TransitiveTagKeys");
+  const listProblems = [
+    ...(policyArns.length > MAX_POLICY_ARNS
+      ? [
+          {
+            value: `[${policyArns.length} items]`,
+            field: "policyArns",
+            constraint: `have length less than or equal to ${MAX_POLICY_ARNS}`,
+          },
+        ]
+      : []),
+    ...(tags.length > MAX_TAGS
+      ? [
+          {
+            value: `[${tags.length} items]`,
+            field: "tags",
+            constraint: `have length less than or equal to ${MAX_TAGS}`,
+          },
+        ]
+      : []),
+    ...(transitive.length > MAX_TAGS
+      ? [
+          {
+            value: `[${transitive.length} items]`,
+            field: "transitiveTagKeys",
+            constraint: `have length less than or equal to ${MAX_TAGS}`,
+          },
+        ]
+      : []),
+    ...tags.flatMap((tag, i) => [
+      ...checkValue(`tags.${i + 1}.member.key`, tag.Key, SHAPES.tagKeyType, true),
+      ...checkValue(`tags.${i + 1}.member.value`, tag.Value, SHAPES.tagValueType, true),
+    ]),
+    ...policyArns.flatMap((arn, i) => checkValue(`policyArns.${i + 1}.member.arn`, arn, SHAPES.arnType)),
+  ];
+  checkParams(
+    params,
+    [
+      { name: "RoleArn", constraint: SHAPES.arnType, required: true },
+      { name: "RoleSessionName", constraint: SHAPES.roleSessionNameType, required: true },
+      { name: "Policy", constraint: SHAPES.sessionPolicyDocumentType },
+      { name: "DurationSeconds", constraint: SHAPES.roleDurationSecondsType },
+      { name: "ExternalId", constraint: SHAPES.externalIdType },
+      { name: "SourceIdentity", constraint: SHAPES.sourceIdentityType },
+    ],
+    listProblems,
+  );
+  const roleArn = params.RoleArn ?? "";
+  const sessionName = params.RoleSessionName ?? "";
+  const sourceIdentity = params.SourceIdentity;
+  if (sourceIdentity?.toLowerCase().startsWith("aws:")) {
+    throw new SandboxError(
+      "ValidationError",
+      400,
+      "SourceIdentity cannot start with the reserved prefix 'aws:'",
+    );
+  }
+  const role = findRoleByArn(ctx, roleArn);
+  authorizeAssume(ctx, roleArn, role, "sts:AssumeRole", params);
+  if (tags.length > 0 || transitive.length > 0) authorizeAssume(ctx, roleArn, role, "sts:TagSession", params);
+  if (sourceIdentity !== undefined) authorizeAssume(ctx, roleArn, role, "sts:SetSourceIdentity", params);
+  if (!role) throw new Error("unreachable: authorizeAssume refuses a missing role");
+
+  const caller = ctx.caller.record;
+  const chained = caller.kind === "session";
+  const duration =
+    params.DurationSeconds === undefined ? DEFAULT_DURATION_SECONDS : Number(params.DurationSeconds);
+  if (chained && duration > CHAINED_MAX_SECONDS) {
+    throw new SandboxError(
+      "ValidationError",
+      400,
+      "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+    );
+  }
+  if (duration > role.maxSessionDuration) {
+    throw new SandboxError(
+      "ValidationError",
+      400,
+      "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    );
+  }
+  if (
+    chained &&
+    caller.sourceIdentity !== undefined &&
+    sourceIdentity !== undefined &&
+    sourceIdentity !== caller.sourceIdentity
+  ) {
+    throw new SandboxError(
+      "AccessDenied",
+      403,
+      "The source identity cannot be changed once set in a role session.",
+    );
+  }
+  const sessionPolicies = readSessionPolicies(ctx, params.Policy, policyArns);
+  const packedPercent = packedPolicyPercent(params.Policy, policyArns, tags);
+  if (packedPercent > 100) {
+    throw new SandboxError(
+      "PackedPolicyTooLarge",
+      400,
+      `Packed policy consumes ${packedPercent}% of allotted space, please use smaller policy.`,
+    );
+  }
+  const now = ctx.clock.now();
+  // Transitive tags from the calling session carry into a chained session (IAM User Guide, "Chaining roles with session tags").
+  const inherited: Record<string, string> = {};
+  if (chained)
+    for (const key of caller.transitiveTagKeys)
+      if (caller.tags[key] !== undefined) inherited[key] = caller.tags[key];
+  const session: SessionKey = {
+    kind: "session",
+    accessKeyId: makeId(ctx.state.random, "ASIA"),
+    secretAccessKey: makeSecret(ctx.state.random),
+    sessionToken: makeSessionToken(ctx.state.random),
+    role,
+    sessionName,
+    assumedRoleId: `${role.roleId}:${sessionName}`,
+    // The assumed-role ARN drops the role's path (IAM User Guide, "IAM identifiers").
+    assumedRoleArn: `arn:aws:sts::${role.account}:assumed-role/${role.name}/${sessionName}`,
+    expiration: now + duration * 1000,
+    issuedAt: now,
+    sessionPolicies,
+    hasSessionPolicies: params.Policy !== undefined || policyArns.length > 0,
+    tags: { ...inherited, ...Object.fromEntries(tags.map((tag) => [tag.Key ?? "", tag.Value ?? ""])) },
+    transitiveTagKeys: [...new Set([...(chained ? caller.transitiveTagKeys : []), ...transitive])],
+    sourceIdentity: sourceIdentity ?? (chained ? caller.sourceIdentity : undefined),
+    chained,
+  };
+  ctx.state.credentials.set(session.accessKeyId, session);
+  return queryResponse(
+    STS_NAMESPACE,
+    "AssumeRole",
+    {
+      ...(session.sourceIdentity ? { SourceIdentity: session.sourceIdentity } : {}),
+      AssumedRoleUser: { AssumedRoleId: session.assumedRoleId, Arn: session.assumedRoleArn },
+      Credentials: {
+        AccessKeyId: session.accessKeyId,
+        SecretAccessKey: session.secretAccessKey,
+        SessionToken: session.sessionToken,
+        Expiration: new Date(session.expiration).toISOString(),
+      },
+      PackedPolicySize: packedPercent,
+    },
+    ctx.request.requestId,
+  );
+}
+
+function findRoleByArn(ctx: HandlerContext, arn: string): RoleEntity | undefined {
+  const match = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn);
+  if (!match) return undefined;
+  return ctx.state.findRole(match[1] ?? "", match[2] ?? "");
+}
+
+// AssumeRole needs both sides: the role's trust policy must trust the caller, and (unless the trust
+// policy names the caller itself) the caller's identity policy must allow the action on the role.
+function authorizeAssume(
+  ctx: HandlerContext,
+  roleArn: string,
+  role: RoleEntity | undefined,
+  action: "sts:AssumeRole" | "sts:TagSession" | "sts:SetSourceIdentity",
+  params: QueryParams,
+): void {
+  const extra: Record<string, string> = {};
+  if (params.ExternalId !== undefined) extra["sts:ExternalId"] = params.ExternalId;
+  if (params.SourceIdentity !== undefined) extra["sts:SourceIdentity"] = params.SourceIdentity;
+  if (params.RoleSessionName !== undefined) extra["sts:RoleSessionName"] = params.RoleSessionName;
+  const identity = authorizeCall(ctx.state, ctx.caller, action, roleArn, ctx.facts, extra);
+  if (!role) {
+    ctx.note({ action, resource: roleArn, decision: "deny", reason: "no such role" });
+    throw accessDenied(
+      `User: ${ctx.caller.arn} is not authorized to perform: ${action} on resource: ${roleArn}`,
+    );
+  }
+  const context = { ...requestContext(ctx.caller, ctx.facts), ...extra };
+  if (params.SourceIdentity !== undefined) context["aws:SourceIdentity"] = params.SourceIdentity;
+  const trust = evaluateTrustPolicy(
+    validatePolicyDocument(JSON.parse(role.trust) as unknown, { kind: "trust" }),
+    {
+      principalArn: ctx.caller.arn,
+      accountId: role.account,
+      action,
+      context,
+    },
+  );
+  const identityNeeded = trust.requiresIdentityPolicyAllow || ctx.caller.account !== role.account;
+  if (!trust.allowed || (identityNeeded && !identity.decision.allowed)) {
+    const why = !trust.allowed
+      ? `the trust policy of ${role.name}: ${trust.explanation}`
+      : identity.decision.explanation;
+    ctx.note({ action, resource: roleArn, decision: "deny", reason: why });
+    throw accessDenied(
+      `User: ${ctx.caller.arn} is not authorized to perform: ${action} on resource: ${roleArn}`,
+    );
+  }
+  ctx.note({ action, resource: roleArn, decision: "allow", reason: trust.explanation });
+}
+
+function readSessionPolicies(ctx: HandlerContext, policy: string | undefined, arns: string[]): NamedPolicy[] {
+  const policies: NamedPolicy[] = [];
+  if (policy !== undefined) {
+    try {
+      policies.push({ name: "session policy", document: parsePolicyDocument(policy, { kind: "session" }) });
+    } catch (error) {
+      if (error instanceof MalformedPolicyError)
+        throw new SandboxError("MalformedPolicyDocument", 400, error.message);
+      throw error;
+    }
+  }
+  for (const arn of arns) {
+    const managed = ctx.state.policies.get(arn);
+    if (!managed) {
+      throw new SandboxError(
+        "InvalidParameterValue",
+        400,
+        `The policy ${arn} does not exist or is not attachable.`,
+      );
+    }
+    policies.push({
+      name: managed.name,
+      document: parsePolicyDocument(managed.document, { kind: "session" }),
+    });
+  }
+  return policies;
+}
+
+// The sandbox's model of PackedPolicySize (see PACKED_POLICY_BUDGET_BYTES).
+export function packedPolicyPercent(
+  policy: string | undefined,
+  arns: string[],
+  tags: Array<Record<string, string>>,
+): number {
+  const packed = [policy ?? "", ...arns, ...tags.map((tag) => `${tag.Key}=${tag.Value}`)].join("\n");
+  if (packed.length === 0) return 0;
+  return Math.ceil((deflateRawSync(Buffer.from(packed, "latin1")).length / PACKED_POLICY_BUDGET_BYTES) * 100);
+}

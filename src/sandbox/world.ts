@@ -1,0 +1,191 @@
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { z } from "zod";
+import { ExitCode, TaskAccessError } from "../errors.js";
+
+const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
+const policies = z.record(z.string(), policyDocument);
+const tags = z.record(z.string(), z.string());
+
+const faultStep = z.union([
+  z.enum(["Throttling", "InternalError", "ServiceUnavailable", "drop", "ok"]),
+  z.strictObject({ delayMs: z.number().int().min(0).max(120_000) }),
+]);
+
+export const worldSchema = z.strictObject({
+  accounts: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^\d{12}$/),
+        users: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[\w+=,.@-]{1,64}$/),
+              path: z.string().optional(),
+              accessKeys: z
+                .array(
+                  z.strictObject({
+                    id: z.string().regex(/^AKIA[A-Z0-9]{12,124}$/),
+                    secret: z.string().min(16),
+                  }),
+                )
+                .optional(),
+              policies: policies.optional(),
+              managedPolicies: z.array(z.string()).optional(),
+              tags: tags.optional(),
+            }),
+          )
+          .optional(),
+        roles: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[\w+=,.@-]{1,64}$/),
+              path: z
+                .string()
+                .regex(/^\/(?:[\w+=,.@-]+\/)*$/)
+                .optional(),
+              trust: policyDocument,
+              policies: policies.optional(),
+              managedPolicies: z.array(z.string()).optional(),
+              permissionsBoundary: z.string().optional(),
+              maxSessionDuration: z.number().int().min(3600).max(43_200).optional(),
+              tags: tags.optional(),
+            }),
+          )
+          .optional(),
+        policies: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[\w+=,.@-]{1,128}$/),
+              path: z.string().optional(),
+              document: policyDocument,
+            }),
+          )
+          .optional(),
+        buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)).optional(),
+      }),
+    )
+    .min(1),
+  /** Scripted faults per operation, such as `sts:AssumeRole: [Throttling, Throttling, ok]`. */
+  faults: z.record(z.string(), z.array(faultStep)).optional(),
+});
+
+export type World = z.infer<typeof worldSchema>;
+export type FaultStep = z.infer<typeof faultStep>;
+
+export const DEFAULT_ACCOUNT = "123456789012";
+
+// The built-in world: one account, a base user that may assume the example roles and manage their
+// inline policies (what taskaccess needs to revoke), and the roles and buckets the README example uses.
+export function defaultWorld(): World {
+  const account = DEFAULT_ACCOUNT;
+  const trustAccount = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+      },
+    ],
+  };
+  return {
+    accounts: [
+      {
+        id: account,
+        users: [
+          {
+            name: "base",
+            policies: {
+              "assume-task-roles": {
+                Version: "2012-10-17",
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                    Resource: `arn:aws:iam::${account}:role/*`,
+                  },
+                  {
+                    Effect: "Allow",
+                    Action: [
+                      "iam:GetRole",
+                      "iam:PutRolePolicy",
+                      "iam:GetRolePolicy",
+                      "iam:DeleteRolePolicy",
+                      "iam:ListRolePolicies",
+                      "iam:ListAttachedRolePolicies",
+                    ],
+                    Resource: `arn:aws:iam::${account}:role/*`,
+                  },
+                  { Effect: "Allow", Action: ["iam:GetPolicy", "iam:GetPolicyVersion"], Resource: "*" },
+                ],
+              },
+            },
+          },
+        ],
+        roles: [
+          {
+            name: "deployer",
+            trust: trustAccount,
+            maxSessionDuration: 43_200,
+            policies: {
+              releases: {
+                Version: "2012-10-17",
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Action: ["s3:*"],
+                    Resource: ["arn:aws:s3:::releases", "arn:aws:s3:::releases/*"],
+                  },
+                  { Effect: "Allow", Action: ["s3:ListAllMyBuckets"], Resource: "*" },
+                  {
+                    Effect: "Allow",
+                    Action: ["ecs:UpdateService", "ecs:DescribeServices"],
+                    Resource: `arn:aws:ecs:*:${account}:service/prod/*`,
+                  },
+                ],
+              },
+            },
+            tags: { purpose: "deploy" },
+          },
+          {
+            name: "reader",
+            trust: trustAccount,
+            policies: {
+              read: {
+                Version: "2012-10-17",
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:ListBucket"],
+                    Resource: ["arn:aws:s3:::releases", "arn:aws:s3:::releases/*"],
+                  },
+                ],
+              },
+            },
+          },
+        ],
+        buckets: ["releases", "other"],
+      },
+    ],
+  };
+}
+
+// Reads a world file (YAML or JSON); a bad one is a task-file-class error (exit 65) with the path.
+export async function loadWorldFile(path: string): Promise<World> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    throw new TaskAccessError(`cannot read the world file ${path}`, { exitCode: ExitCode.taskFile, cause });
+  }
+  const result = worldSchema.safeParse(parse(text, { maxAliasCount: 50 }));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new TaskAccessError(
+      `world file ${path}: ${issue ? `${issue.path.join(".") || "(top)"}: ${issue.message}` : "invalid"}`,
+      { exitCode: ExitCode.taskFile, hint: "see docs/sandbox.md for the world-file format" },
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import { ExitCode, TaskAccessError, UsageError } from "../errors.js";
+import { analyzeTask } from "../policy/analyze-task.js";
+import type { Finding } from "../policy/finding.js";
+import type { TaskDefinition, TaskFile } from "../task/model.js";
+import { findTask } from "../task/open-task-file.js";
+import { resolveParams } from "../task/params.js";
+import { type CiRun, detectCi } from "./ci.js";
+import { makeSessionId, makeSessionName, sanitizeSourceIdentity } from "./session-id.js";
+
+/** Time the child gets between SIGTERM and SIGKILL when the task's timeout runs out. */
+export const DEFAULT_GRACE_MS = 10_000;
+
+export interface RunRequest {
+  taskName: string;
+  params: Record<string, string>;
+  reason?: string | undefined;
+  command: string[];
+  nested: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  localUser: string | undefined;
+  random: { bytes: (count: number) => Buffer };
+}
+
+// Everything a run will do, decided before any AWS call: the task, the exact policy, the names.
+export interface RunPlan {
+  task: TaskDefinition;
+  params: Record<string, string>;
+  reason: string | null;
+  command: string;
+  args: string[];
+  policy: string;
+  policySha256: string;
+  sessionId: string;
+  sessionName: string;
+  sourceIdentity: string | undefined;
+  tags: Record<string, string>;
+  ci: CiRun | undefined;
+  warnings: Finding[];
+  timeoutMs: number | undefined;
+  graceMs: number;
+}
+
+// parse → validate → plan: refuses a bad task, parameter, reason or nesting before AWS is called.
+export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<RunPlan> {
+  const outer = request.env.TASKACCESS_SESSION;
+  if (outer && !request.nested) {
+    throw new UsageError(
+      `already inside taskaccess session ${outer} (task ${request.env.TASKACCESS_TASK ?? "?"}); a run inside a run is refused`,
+      "pass --nested if the inner task is meant to start from the outer session's credentials",
+    );
+  }
+  const [command, ...args] = request.command;
+  if (!command)
+    throw new UsageError(
+      "no command to run",
+      "write the command after --: taskaccess run TASK -- ./deploy.sh",
+    );
+  const task = findTask(taskFile, request.taskName);
+  const params = resolveParams(taskFile, task, request.params);
+  const reason = request.reason?.trim() ? request.reason.trim() : null;
+  if (task.reason === "required" && reason === null) {
+    throw new TaskAccessError(`task "${task.name}" requires a reason`, {
+      exitCode: ExitCode.usage,
+      hint: 'add --reason "why this run is needed" (it is recorded in the session log)',
+    });
+  }
+  const analysis = await analyzeTask(taskFile, task, params);
+  const errors = analysis.findings.filter((finding) => finding.severity === "error");
+  if (errors.length > 0) {
+    const first = errors[0];
+    throw new TaskAccessError(
+      `task "${task.name}" is refused: ${errors.length} error finding${errors.length > 1 ? "s" : ""}, first: ${first?.rule}: ${first?.message}`,
+      { exitCode: ExitCode.taskFile, hint: `run \`taskaccess explain ${task.name}\` to see them all` },
+    );
+  }
+  const ci = detectCi(request.env);
+  const sessionId = makeSessionId(request.random);
+  return {
+    task,
+    params,
+    reason,
+    command,
+    args,
+    policy: analysis.policy.json,
+    policySha256: createHash("sha256").update(analysis.policy.json).digest("hex"),
+    sessionId,
+    sessionName: makeSessionName(task.name, sessionId),
+    sourceIdentity: sanitizeSourceIdentity(ci?.actor ?? request.localUser),
+    tags: { ...task.tags, "taskaccess:task": task.name, "taskaccess:session": sessionId },
+    ci,
+    warnings: analysis.findings.filter((finding) => finding.severity === "warning"),
+    timeoutMs: task.timeoutSeconds === undefined ? undefined : task.timeoutSeconds * 1000,
+    graceMs: DEFAULT_GRACE_MS,
+  };
+}

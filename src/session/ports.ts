@@ -1,0 +1,89 @@
+// The small interfaces the run lifecycle depends on; adapters in src/aws and src/audit implement
+// them, and tests can pass their own. No AWS SDK type crosses this boundary.
+
+export interface CallerIdentity {
+  arn: string;
+  account: string;
+  userId: string;
+}
+
+export interface AssumeRoleInput {
+  roleArn: string;
+  sessionName: string;
+  policy: string;
+  policyArns: string[];
+  durationSeconds: number;
+  sourceIdentity?: string | undefined;
+  tags: Record<string, string>;
+  signal?: AbortSignal | undefined;
+}
+
+export interface IssuedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+  assumedRoleId: string;
+  assumedRoleArn: string;
+  packedPolicySize?: number | undefined;
+  sourceIdentity?: string | undefined;
+}
+
+// Gets the base identity and turns it into task credentials (STS).
+export interface CredentialIssuer {
+  callerIdentity: (signal?: AbortSignal) => Promise<CallerIdentity>;
+  assumeRole: (input: AssumeRoleInput) => Promise<IssuedCredentials>;
+  /** The region the issuer resolved (flag, task, environment or profile). */
+  region: () => Promise<string>;
+}
+
+export interface RevokeInput {
+  roleArn: string;
+  sessionName: string;
+  /** AROA…:session; when unknown (a crash before it was logged) the revoker looks the role id up. */
+  assumedRoleId?: string | undefined;
+  sessionTag: string;
+  expiration: Date;
+}
+
+export interface RevokeResult {
+  policyName: string;
+  method: "inline-deny" | "fallback";
+  attempts: number;
+  note?: string | undefined;
+}
+
+// Makes a session's credentials unusable before they expire (IAM).
+export interface Revoker {
+  revoke: (input: RevokeInput) => Promise<RevokeResult>;
+  /** Deletes the role's revoke policies whose credentials have expired; returns their names. */
+  deleteExpired: (roleArn: string) => Promise<string[]>;
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Set when the command could not be started at all (not found, not executable). */
+  spawnError?: string | undefined;
+}
+
+export interface RunProcessInput {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  timeoutMs?: number | undefined;
+  graceMs: number;
+  onStart: (pid: number) => Promise<void> | void;
+}
+
+// Runs the task's command as a supervised child.
+export interface ProcessRunner {
+  run: (input: RunProcessInput) => Promise<ProcessResult>;
+}
+
+export interface Clock {
+  now: () => number;
+}

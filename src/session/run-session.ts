@@ -1,0 +1,255 @@
+import { constants } from "node:os";
+import { ExitCode, TaskAccessError } from "../errors.js";
+import { buildChildEnv } from "./child-env.js";
+import type { RunPlan } from "./plan-run.js";
+import type {
+  CallerIdentity,
+  Clock,
+  CredentialIssuer,
+  ProcessResult,
+  ProcessRunner,
+  Revoker,
+} from "./ports.js";
+import { exitStatusOf } from "./process-runner.js";
+
+// The one event shape the run writes; src/audit gives each line its seq and hash chain.
+export type RunEvent = { event: string; time: string; session: string; task: string } & Record<
+  string,
+  unknown
+>;
+
+export interface RunAuditSink {
+  append: (event: RunEvent) => Promise<unknown>;
+}
+
+export interface RunDeps {
+  issuer: CredentialIssuer;
+  revoker: Revoker;
+  runner: ProcessRunner;
+  audit: RunAuditSink;
+  clock: Clock;
+  host: string;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  argv: string[];
+  /** taskaccess's own pid, so that `revoke --pending` can tell a live run from a dead one. */
+  pid: number;
+  /** Aborted when taskaccess itself is told to stop before the child has started. */
+  interrupt: AbortSignal;
+  /** The signal behind `interrupt`, once it fired. */
+  interruptedBy: () => NodeJS.Signals | undefined;
+  /** Told about things the user must see even though the run goes on (a failed log line). */
+  warn: (message: string) => void;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  sessionId: string;
+  sessionName: string;
+  caller: CallerIdentity;
+  child?: ProcessResult | undefined;
+  revoked: boolean;
+  revocationError?: TaskAccessError | undefined;
+  expiration?: Date | undefined;
+  durationMs: number;
+}
+
+// plan → assume → supervise → revoke → record. Every exit path after AssumeRole goes through the
+// finally block that revokes; the session's start is in the log before STS is asked for anything.
+export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
+  const { clock, audit } = deps;
+  const started = clock.now();
+  const caller = await deps.issuer.callerIdentity(deps.interrupt);
+  const region = plan.task.region ?? (await deps.issuer.region());
+  const common = () => ({
+    time: new Date(clock.now()).toISOString(),
+    session: plan.sessionId,
+    task: plan.task.name,
+    caller: caller.arn,
+    host: deps.host,
+    ...(plan.ci ? { ci: plan.ci } : {}),
+  });
+  try {
+    await audit.append({
+      event: "session.start",
+      ...common(),
+      role: plan.task.role,
+      sessionName: plan.sessionName,
+      params: plan.params,
+      reason: plan.reason,
+      durationSeconds: plan.task.durationSeconds,
+      timeoutSeconds: plan.task.timeoutSeconds ?? null,
+      sourceIdentity: plan.sourceIdentity ?? null,
+      policySha256: plan.policySha256,
+      argv: deps.argv,
+      pid: deps.pid,
+    });
+  } catch (error) {
+    throw new TaskAccessError(`cannot write the session log, so nothing was run: ${messageOf(error)}`, {
+      exitCode: error instanceof TaskAccessError ? error.exitCode : ExitCode.internal,
+      hint:
+        error instanceof TaskAccessError
+          ? error.hint
+          : "check the log path (--log, TASKACCESS_LOG) is writable",
+      cause: error,
+    });
+  }
+
+  const record = (event: RunEvent) =>
+    audit.append(event).catch((error: unknown) => {
+      deps.warn(`could not write ${event.event} to the session log: ${messageOf(error)}`);
+    });
+
+  let credentials: Awaited<ReturnType<CredentialIssuer["assumeRole"]>>;
+  try {
+    credentials = await deps.issuer.assumeRole({
+      roleArn: plan.task.role,
+      sessionName: plan.sessionName,
+      policy: plan.policy,
+      policyArns: plan.task.policyArns,
+      durationSeconds: plan.task.durationSeconds,
+      sourceIdentity: plan.sourceIdentity,
+      tags: plan.tags,
+      signal: deps.interrupt,
+    });
+  } catch (error) {
+    const failure = interruptedOr(deps, error);
+    await record({
+      event: "session.end",
+      ...common(),
+      exitCode: failure.exitCode,
+      durationMs: clock.now() - started,
+      revoked: false,
+    });
+    throw failure;
+  }
+
+  let exitCode: number = ExitCode.internal;
+  let child: ProcessResult | undefined;
+  let failure: TaskAccessError | undefined;
+  let revoked = false;
+  let revocationError: TaskAccessError | undefined;
+  try {
+    await audit.append({
+      event: "credentials.issued",
+      ...common(),
+      role: plan.task.role,
+      sessionName: plan.sessionName,
+      assumedRoleId: credentials.assumedRoleId,
+      assumedRoleArn: credentials.assumedRoleArn,
+      accessKeyId: credentials.accessKeyId,
+      expiration: credentials.expiration.toISOString(),
+      sourceIdentity: credentials.sourceIdentity ?? plan.sourceIdentity ?? null,
+      tags: plan.tags,
+      policy: plan.policy,
+      policySha256: plan.policySha256,
+      policyArns: plan.task.policyArns,
+      packedPolicySize: credentials.packedPolicySize ?? null,
+    });
+    const signal = deps.interruptedBy();
+    if (signal) throw interruptError(signal);
+    const { env } = buildChildEnv({
+      parent: deps.env,
+      credentials,
+      region,
+      sessionId: plan.sessionId,
+      task: plan.task.name,
+    });
+    child = await deps.runner.run({
+      command: plan.command,
+      args: plan.args,
+      env,
+      cwd: deps.cwd,
+      timeoutMs: plan.timeoutMs,
+      graceMs: plan.graceMs,
+      onStart: async (pid) => {
+        await record({
+          event: "process.start",
+          ...common(),
+          argv: [plan.command, ...plan.args],
+          cwd: deps.cwd,
+          pid,
+        });
+      },
+    });
+    await record({
+      event: "process.exit",
+      ...common(),
+      code: child.code,
+      signal: child.signal,
+      durationMs: child.durationMs,
+      timedOut: child.timedOut,
+      ...(child.spawnError ? { error: child.spawnError } : {}),
+    });
+    exitCode = exitStatusOf(child);
+    if (child.spawnError) {
+      deps.warn(`could not start ${plan.command}: ${child.spawnError}`);
+    }
+  } catch (error) {
+    failure = interruptedOr(deps, error);
+    exitCode = failure.exitCode;
+  } finally {
+    try {
+      const result = await deps.revoker.revoke({
+        roleArn: plan.task.role,
+        sessionName: plan.sessionName,
+        assumedRoleId: credentials.assumedRoleId,
+        sessionTag: plan.sessionId,
+        expiration: credentials.expiration,
+      });
+      revoked = true;
+      await record({
+        event: "session.revoked",
+        ...common(),
+        role: plan.task.role,
+        policyName: result.policyName,
+        method: result.method,
+        attempts: result.attempts,
+        note: result.note ?? null,
+      });
+    } catch (error) {
+      revocationError =
+        error instanceof TaskAccessError
+          ? error
+          : new TaskAccessError(messageOf(error), { exitCode: ExitCode.unavailable, cause: error });
+      await record({
+        event: "revocation.failed",
+        ...common(),
+        role: plan.task.role,
+        error: revocationError.message,
+        attempts: 0,
+        expiration: credentials.expiration.toISOString(),
+      });
+    }
+    await record({ event: "session.end", ...common(), exitCode, durationMs: clock.now() - started, revoked });
+  }
+  if (failure) throw failure;
+  return {
+    exitCode,
+    sessionId: plan.sessionId,
+    sessionName: plan.sessionName,
+    caller,
+    child,
+    revoked,
+    revocationError,
+    expiration: credentials.expiration,
+    durationMs: clock.now() - started,
+  };
+}
+
+function interruptError(signal: NodeJS.Signals): TaskAccessError {
+  return new TaskAccessError(`interrupted by ${signal} before the command started`, {
+    exitCode: 128 + (constants.signals[signal] ?? 0),
+  });
+}
+
+function interruptedOr(deps: RunDeps, error: unknown): TaskAccessError {
+  const signal = deps.interruptedBy();
+  if (signal) return interruptError(signal);
+  if (error instanceof TaskAccessError) return error;
+  return new TaskAccessError(messageOf(error), { exitCode: ExitCode.internal, cause: error });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,128 @@
+// One session folded from its log events: what `taskaccess log` lists and `revoke --pending` reads.
+export interface SessionSummary {
+  session: string;
+  task: string;
+  caller: string | null;
+  host: string | null;
+  /** taskaccess's own pid, to tell a live run from one that died. */
+  pid: number | null;
+  role: string | null;
+  sessionName: string | null;
+  assumedRoleId: string | null;
+  startedAt: string;
+  /** When the credentials expire: from credentials.issued, else start + duration (upper bound). */
+  expiresAt: string | null;
+  credentialsIssued: boolean;
+  exitCode: number | null;
+  durationMs: number | null;
+  ended: boolean;
+  revoked: boolean;
+  revocationFailed: boolean;
+  sourceIdentity: string | null;
+}
+
+interface EventLike {
+  event: string;
+  session: string;
+  task: string;
+  time: string;
+  [key: string]: unknown;
+}
+
+// Folds events, in log order, into one summary per session.
+export function summarizeSessions(events: Iterable<EventLike>): Map<string, SessionSummary> {
+  const sessions = new Map<string, SessionSummary>();
+  for (const event of events) {
+    let summary = sessions.get(event.session);
+    if (!summary) {
+      summary = {
+        session: event.session,
+        task: event.task,
+        caller: typeof event.caller === "string" ? event.caller : null,
+        host: typeof event.host === "string" ? event.host : null,
+        pid: null,
+        role: null,
+        sessionName: null,
+        assumedRoleId: null,
+        startedAt: event.time,
+        expiresAt: null,
+        credentialsIssued: false,
+        exitCode: null,
+        durationMs: null,
+        ended: false,
+        revoked: false,
+        revocationFailed: false,
+        sourceIdentity: null,
+      };
+      sessions.set(event.session, summary);
+    }
+    switch (event.event) {
+      case "session.start":
+        summary.startedAt = event.time;
+        summary.role = str(event.role);
+        summary.sessionName = str(event.sessionName);
+        summary.sourceIdentity = str(event.sourceIdentity);
+        summary.pid = typeof event.pid === "number" ? event.pid : null;
+        if (typeof event.durationSeconds === "number") {
+          summary.expiresAt = new Date(
+            Date.parse(event.time) + event.durationSeconds * 1000 + 60_000,
+          ).toISOString();
+        }
+        break;
+      case "credentials.issued":
+        summary.credentialsIssued = true;
+        summary.assumedRoleId = str(event.assumedRoleId);
+        summary.expiresAt = str(event.expiration) ?? summary.expiresAt;
+        break;
+      case "session.revoked":
+        summary.revoked = true;
+        summary.revocationFailed = false;
+        break;
+      case "revocation.failed":
+        if (!summary.revoked) summary.revocationFailed = true;
+        break;
+      case "session.end":
+        summary.ended = true;
+        summary.exitCode = typeof event.exitCode === "number" ? event.exitCode : null;
+        summary.durationMs = typeof event.durationMs === "number" ? event.durationMs : null;
+        if (event.revoked === true) summary.revoked = true;
+        break;
+    }
+  }
+  return sessions;
+}
+
+export interface PendingOptions {
+  now: number;
+  host: string;
+  /** True when a process with that pid runs on this host (a live run must not be revoked under it). */
+  isAlive: (pid: number) => boolean;
+}
+
+// The sessions `revoke --pending` must revoke: not revoked, credentials possibly still valid, and
+// either their revocation failed or they never ended and their taskaccess is gone.
+export function findPendingSessions(
+  sessions: Iterable<SessionSummary>,
+  options: PendingOptions,
+): SessionSummary[] {
+  const pending: SessionSummary[] = [];
+  for (const summary of sessions) {
+    if (summary.revoked || !summary.role || !summary.sessionName) continue;
+    if (summary.expiresAt !== null && Date.parse(summary.expiresAt) <= options.now) continue;
+    if (summary.revocationFailed) {
+      pending.push(summary);
+      continue;
+    }
+    if (summary.ended) continue;
+    // Never ended: revoke only when its taskaccess is known to be gone.
+    const local = summary.host === options.host;
+    if (local && summary.pid !== null && options.isAlive(summary.pid)) continue;
+    if (!local) continue;
+    pending.push(summary);
+  }
+  return pending;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
