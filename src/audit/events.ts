@@ -98,6 +98,8 @@ export type SessionRevokedEvent = EventCommon & {
   method: "inline-deny" | "fallback";
   attempts: number;
   note: string | null;
+  /** Who revoked it when it was not the run itself (`taskaccess revoke`): that identity's ARN. */
+  revokedBy?: string | undefined;
 };
 
 export type RevocationFailedEvent = EventCommon & {
@@ -107,6 +109,8 @@ export type RevocationFailedEvent = EventCommon & {
   attempts: number;
   /** ISO 8601: the credentials stay valid until then. */
   expiration: string;
+  /** As in session.revoked. */
+  revokedBy?: string | undefined;
 };
 
 export type SessionEndEvent = EventCommon & {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock, RevokeInput, RevokeResult, Revoker } from "../session/ports.js";
+import { RevocationError } from "../session/revocation-error.js";
 import { describeAwsError } from "./describe-aws-error.js";
 import {
   compactedRevokeDocument,
@@ -63,7 +64,9 @@ export function createIamRevoker(options: IamRevokerOptions): Revoker {
       const document = singleRevokeDocument(assumedRoleId);
       let note: string | undefined;
       let lastError: unknown;
+      let attempts = 0;
       for (let attempt = 1; attempt <= REVOKE_ATTEMPTS; attempt++) {
+        attempts = attempt;
         try {
           await client.send(
             new iam.PutRolePolicyCommand({
@@ -104,9 +107,12 @@ export function createIamRevoker(options: IamRevokerOptions): Revoker {
           await sleep(Math.floor(random() * backoff * 2 ** (attempt - 1)));
         }
       }
-      throw describeAwsError(`Could not revoke session ${input.sessionName} on ${input.roleArn}`, lastError, {
-        AccessDenied: IAM_PERMISSIONS_HINT,
-      });
+      throw new RevocationError(
+        describeAwsError(`Could not revoke session ${input.sessionName} on ${input.roleArn}`, lastError, {
+          AccessDenied: IAM_PERMISSIONS_HINT,
+        }),
+        attempts,
+      );
     },
     deleteExpired: async (roleArn: string): Promise<string[]> => {
       const { iam, client } = await load();

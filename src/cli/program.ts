@@ -2,9 +2,13 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
 import { suggestClosest } from "../util/suggest.js";
+import { demoCommand } from "./commands/demo.js";
 import { explainCommand } from "./commands/explain.js";
+import { gcCommand } from "./commands/gc.js";
 import { initCommand } from "./commands/init.js";
 import { listCommand } from "./commands/list.js";
+import { logCommand } from "./commands/log.js";
+import { revokeCommand } from "./commands/revoke.js";
 import { runCommand } from "./commands/run.js";
 import { sandboxCommand } from "./commands/sandbox.js";
 import { validateCommand } from "./commands/validate.js";
@@ -44,7 +48,11 @@ export function createProgram(ctx: CliContext): Command {
     listCommand(ctx),
     initCommand(ctx),
     runCommand(ctx),
+    logCommand(ctx),
+    revokeCommand(ctx),
+    gcCommand(ctx),
     sandboxCommand(ctx),
+    demoCommand(ctx),
   ]) {
     // addCommand() does not pass on exitOverride and the output streams; without them commander
     // would call process.exit() itself on a bad option and skip our error handling.

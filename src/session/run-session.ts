@@ -11,6 +11,7 @@ import type {
   Revoker,
 } from "./ports.js";
 import { exitStatusOf } from "./process-runner.js";
+import { attemptsOf } from "./revocation-error.js";
 
 // The one event shape the run writes; src/audit gives each line its seq and hash chain.
 export type RunEvent = { event: string; time: string; session: string; task: string } & Record<
@@ -217,7 +218,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
         ...common(),
         role: plan.task.role,
         error: revocationError.message,
-        attempts: 0,
+        attempts: attemptsOf(error),
         expiration: credentials.expiration.toISOString(),
       });
     }

@@ -21,6 +21,17 @@ export interface DiscoverOptions {
 
 // Finds the task file the way git finds .git: --file, then TASKACCESS_FILE, then walking up from cwd.
 export async function discoverTaskFile(options: DiscoverOptions): Promise<TaskFileLocation> {
+  const found = await findTaskFile(options);
+  if (found) return found;
+  throw new TaskAccessError(`no ${TASK_FILE_NAME} found in ${options.cwd} or any parent directory`, {
+    exitCode: ExitCode.taskFile,
+    hint: "run `taskaccess init` to write one, or name it with --file PATH or TASKACCESS_FILE",
+  });
+}
+
+// As discoverTaskFile, but "none found by walking up" is an answer, not an error: commands that
+// read the log use a task file's `log` setting when there is one. A named file must still exist.
+export async function findTaskFile(options: DiscoverOptions): Promise<TaskFileLocation | undefined> {
   const named = options.file ?? (options.envFile ? options.envFile : undefined);
   if (named !== undefined) {
     const path = isAbsolute(named) ? named : resolve(options.cwd, named);
@@ -41,10 +52,7 @@ export async function discoverTaskFile(options: DiscoverOptions): Promise<TaskFi
     if (parent === dir) break;
     dir = parent;
   }
-  throw new TaskAccessError(`no ${TASK_FILE_NAME} found in ${options.cwd} or any parent directory`, {
-    exitCode: ExitCode.taskFile,
-    hint: "run `taskaccess init` to write one, or name it with --file PATH or TASKACCESS_FILE",
-  });
+  return undefined;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { suggestClosest } from "../util/suggest.js";
-import { type DiscoverOptions, discoverTaskFile } from "./discover.js";
+import { type DiscoverOptions, discoverTaskFile, findTaskFile } from "./discover.js";
 import { loadTaskFile } from "./load-task-file.js";
 import type { TaskDefinition, TaskFile } from "./model.js";
 
@@ -8,6 +8,12 @@ import type { TaskDefinition, TaskFile } from "./model.js";
 export async function openTaskFile(options: DiscoverOptions): Promise<TaskFile> {
   const location = await discoverTaskFile(options);
   return loadTaskFile(location.path, location.displayPath);
+}
+
+// For commands that work without a task file (log, revoke, gc) but honour its settings when present.
+export async function openTaskFileIfPresent(options: DiscoverOptions): Promise<TaskFile | undefined> {
+  const location = await findTaskFile(options);
+  return location ? loadTaskFile(location.path, location.displayPath) : undefined;
 }
 
 // Looks a task up by name; an unknown name is a usage error with a suggestion.

@@ -14,7 +14,7 @@ describe("taskaccess (real process)", () => {
     expect(result.code).toBe(0);
     expectGolden(join(GOLDEN, "help.txt"), result.stdout);
   });
-  it.each(["validate", "explain", "list", "init", "sandbox"])(
+  it.each(["validate", "explain", "list", "init", "run", "log", "revoke", "gc", "sandbox", "demo"])(
     "prints help for %s (golden)",
     async (command) => {
       const result = await runCli([command, "--help"]);

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { formatDuration } from "../../task/duration.js";
 import { openTaskFile } from "../../task/open-task-file.js";
 import type { CliContext } from "../context.js";
+import { formatTable } from "../format-table.js";
 import { stringifyJson } from "../json-output.js";
 import { globalOptions } from "../program.js";
 
@@ -42,16 +43,6 @@ export function listCommand(ctx: CliContext): Command {
         task.role,
         formatDuration(task.durationSeconds),
       ]);
-      const header = ["TASK", "DESCRIPTION", "ROLE", "DURATION"];
-      const widths = header.map((title, i) =>
-        Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
-      );
-      const line = (cells: string[]) =>
-        `${cells
-          .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-          .join("  ")
-          .trimEnd()}`;
-      ctx.io.stdout(`${ctx.out.bold(line(header))}\n`);
-      for (const row of rows) ctx.io.stdout(`${line(row)}\n`);
+      ctx.io.stdout(formatTable(ctx.out, ["TASK", "DESCRIPTION", "ROLE", "DURATION"], rows));
     });
 }

@@ -9,18 +9,16 @@ import { createProcessRunner, FORWARDED_SIGNALS } from "../../session/process-ru
 import { type RunOutcome, runSession } from "../../session/run-session.js";
 import { openTaskFile } from "../../task/open-task-file.js";
 import { parseParamFlags } from "../../task/params.js";
+import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
 import { openAuditLog } from "../open-audit-log.js";
 import { globalOptions } from "../program.js";
 
-interface RunOptions {
+interface RunOptions extends AwsFlags {
   param?: string[];
   reason?: string;
-  profile?: string;
-  region?: string;
-  endpointUrl?: string;
   log?: string;
   nested?: boolean;
   printEnv?: boolean;
@@ -28,16 +26,13 @@ interface RunOptions {
 
 // `taskaccess run TASK -- COMMAND`: the main job. Thin: flags to a plan, the plan to runSession.
 export function runCommand(ctx: CliContext): Command {
-  return new Command("run")
+  return addAwsOptions(new Command("run"))
     .description("run COMMAND with credentials for exactly TASK, revoked when it exits")
     .argument("<task>", "task name")
     .argument("[command...]", "the command to run, after --")
     .usage("[options] <task> -- <command> [args...]")
     .option("-p, --param <name=value>", "a parameter value (repeatable)", collect)
     .option("-r, --reason <text>", "why this run is needed (recorded; required by some tasks)")
-    .option("--profile <name>", "AWS profile for the base identity")
-    .option("--region <region>", "AWS region when the task file does not set one")
-    .option("--endpoint-url <url>", "AWS endpoint for STS and IAM (VPC endpoint, the sandbox)")
     .option("--log <path>", "session log file (default: $XDG_STATE_HOME/taskaccess/sessions.jsonl)")
     .option("--nested", "allow a run inside another run")
     .option("--print-env", "print the names of the variables the command gets and loses, then stop")
@@ -72,11 +67,7 @@ export function runCommand(ctx: CliContext): Command {
         return;
       }
       const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
-      const clientOptions = {
-        region: plan.task.region ?? options.region,
-        profile: options.profile,
-        endpoint: options.endpointUrl,
-      };
+      const clientOptions = awsClientOptions(options, plan.task.region);
       const signals = io.signals;
       const interrupt = new AbortController();
       let interruptedBy: NodeJS.Signals | undefined;

@@ -1,0 +1,197 @@
+import { hostname } from "node:os";
+import { Command } from "commander";
+import type { LogRecord } from "../../audit/events.js";
+import { isProcessAlive } from "../../audit/file-lock.js";
+import { verifySessionLog } from "../../audit/verify-log.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import { loadSessions } from "../../session/load-sessions.js";
+import { findSession } from "../../session/revoke-sessions.js";
+import type { SessionSummary } from "../../session/session-summary.js";
+import { parseDuration } from "../../task/duration.js";
+import type { CliContext } from "../context.js";
+import { describeEvent } from "../describe-event.js";
+import { formatTable } from "../format-table.js";
+import { stringifyJson } from "../json-output.js";
+import { locateLog } from "../log-location.js";
+
+interface LogOptions {
+  log?: string;
+  task?: string;
+  since?: string;
+  json?: boolean;
+}
+
+// `taskaccess log`: what a security reviewer reads: sessions, one session, the chain.
+export function logCommand(ctx: CliContext): Command {
+  const command = new Command("log")
+    .description("list the sessions in the session log (see also: log show, log verify)")
+    .option("--log <path>", "session log file (default: as for run)")
+    .option("--task <name>", "only sessions of this task")
+    .option(
+      "--since <when>",
+      "only sessions started since a time (ISO 8601) or a duration ago (90m, 24h, 7d)",
+    )
+    .option("--json", "print one JSON object")
+    .action(async (options: LogOptions, cmd: Command) => {
+      const path = await locateLog(ctx, cmd, options.log);
+      const since = options.since === undefined ? undefined : parseSince(options.since, Date.now());
+      const { sessions, malformed } = await loadSessions(path);
+      const now = Date.now();
+      const host = hostname();
+      const shown = sessions.filter(
+        (session) =>
+          (options.task === undefined || session.task === options.task) &&
+          (since === undefined || Date.parse(session.startedAt) >= since),
+      );
+      const rows = shown.map((session) => ({ session, status: statusOf(session, { now, host }) }));
+      if (options.json) {
+        ctx.io.stdout(
+          stringifyJson({
+            log: path,
+            sessions: rows.map(({ session, status }) => ({ ...session, status })),
+            malformedLines: malformed,
+          }),
+        );
+        return;
+      }
+      const c = ctx.out;
+      const table = rows.map(({ session, status }) => [
+        session.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+        session.task,
+        session.sessionName ?? session.session,
+        session.sourceIdentity ?? session.caller ?? "?",
+        session.durationMs === null ? "-" : `${(session.durationMs / 1000).toFixed(1)}s`,
+        session.exitCode === null ? "-" : String(session.exitCode),
+        paint(c, status),
+      ]);
+      if (table.length === 0) ctx.io.stdout(`no sessions in ${path}${filtersNote(options)}\n`);
+      else
+        ctx.io.stdout(
+          formatTable(c, ["STARTED", "TASK", "SESSION", "WHO", "DURATION", "EXIT", "REVOKED"], table),
+        );
+      if (malformed.length > 0) {
+        ctx.io.stderr(
+          `${ctx.err.yellow("warning")}: ${malformed.length} line(s) of ${path} are not records; run \`taskaccess log verify\`\n`,
+        );
+      }
+    });
+  command.addCommand(showCommand(ctx).copyInheritedSettings(command));
+  command.addCommand(verifyCommand(ctx).copyInheritedSettings(command));
+  return command;
+}
+
+function showCommand(ctx: CliContext): Command {
+  return new Command("show")
+    .description("print one session's events and its session policy")
+    .argument("<session>", "session id or session name (ta-…)")
+    .option("--log <path>", "session log file (default: as for run)")
+    .option("--json", "print one JSON object")
+    .action(async (id: string, options: LogOptions, cmd: Command) => {
+      const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
+      const { sessions, records } = await loadSessions(path);
+      const session = findSession(sessions, id);
+      const events = records.filter((record) => record.session === session.session);
+      const status = statusOf(session, { now: Date.now(), host: hostname() });
+      if (options.json) {
+        ctx.io.stdout(stringifyJson({ log: path, session: { ...session, status }, events }));
+        return;
+      }
+      const c = ctx.out;
+      ctx.io.stdout(
+        `${c.bold(`session ${session.session}`)} (${session.sessionName ?? "?"}), task ${session.task}, revoked: ${paint(c, status)}\n`,
+      );
+      for (const record of events) {
+        const seq = c.dim(`${record.seq}`.padStart(5));
+        ctx.io.stdout(
+          `${seq}  ${record.time}  ${c.cyan(record.event.padEnd(18))} ${describeEvent(record)}\n`,
+        );
+      }
+      const issued = events.find((record) => record.event === "credentials.issued");
+      if (issued?.event === "credentials.issued") {
+        ctx.io.stdout(`\n${c.bold("session policy")} (sha256 ${issued.policySha256})\n`);
+        ctx.io.stdout(`${prettyPolicy(issued.policy)}\n`);
+      }
+    });
+}
+
+function verifyCommand(ctx: CliContext): Command {
+  return new Command("verify")
+    .description("check the hash chain: name every changed, removed or reordered line (exit 1 if any)")
+    .option("--log <path>", "session log file (default: as for run)")
+    .option("--json", "print one JSON object")
+    .action(async (options: LogOptions, cmd: Command) => {
+      const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
+      await loadSessions(path); // the same "no session log at …" error as the other log commands
+      const result = await verifySessionLog(path);
+      if (!result.ok) ctx.exitCode = ExitCode.findings;
+      if (options.json) {
+        ctx.io.stdout(stringifyJson({ log: path, ...result }));
+        return;
+      }
+      if (result.ok) {
+        ctx.io.stdout(
+          `${ctx.out.green("✓")} ${path}: ${result.lines} lines, chain intact; head ${result.head}\n`,
+        );
+        return;
+      }
+      for (const problem of result.problems) {
+        ctx.io.stderr(`${path}:${problem.line}: ${ctx.err.red(problem.kind)}: ${problem.message}\n`);
+      }
+      ctx.io.stderr(
+        `${ctx.err.red(`${result.problems.length} problem(s)`)} in ${result.lines} lines; the log has been changed or damaged since it was written\n`,
+      );
+    });
+}
+
+/** What the REVOKED column says about a session. */
+export type SessionStatus = "yes" | "FAILED" | "PENDING" | "running" | "expired" | "no" | "none issued";
+
+// One word for a reviewer: is access from this session over?
+export function statusOf(session: SessionSummary, context: { now: number; host: string }): SessionStatus {
+  if (session.revoked) return "yes";
+  if (!session.credentialsIssued && session.ended) return "none issued";
+  const expired = session.expiresAt !== null && Date.parse(session.expiresAt) <= context.now;
+  if (expired) return "expired";
+  if (session.revocationFailed) return "FAILED";
+  if (!session.ended) {
+    const alive = session.host === context.host && session.pid !== null && isProcessAlive(session.pid);
+    return alive ? "running" : "PENDING";
+  }
+  return "no";
+}
+
+function paint(c: CliContext["out"], status: SessionStatus): string {
+  if (status === "yes") return c.green(status);
+  if (status === "FAILED" || status === "PENDING" || status === "no") return c.red.bold(status);
+  return status;
+}
+
+// --since 2026-11-01, --since 2026-11-01T10:00:00Z, --since 90m, --since 7d.
+export function parseSince(value: string, now: number): number {
+  const days = /^(\d+)d$/.exec(value.trim());
+  if (days) return now - Number(days[1]) * 86_400_000;
+  const seconds = /^\d/.test(value) && !/^\d{4}-/.test(value) ? parseDuration(value) : undefined;
+  if (seconds !== undefined) return now - seconds * 1000;
+  const time = Date.parse(value);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(time)) return time;
+  throw new UsageError(
+    `--since ${JSON.stringify(value)} is neither a time nor a duration`,
+    "write an ISO 8601 time (2026-11-28 or 2026-11-28T10:00:00Z) or a duration (90m, 24h, 7d)",
+  );
+}
+
+function filtersNote(options: LogOptions): string {
+  const parts = [
+    ...(options.task ? [`task ${options.task}`] : []),
+    ...(options.since ? [`since ${options.since}`] : []),
+  ];
+  return parts.length > 0 ? ` matching ${parts.join(", ")}` : "";
+}
+
+function prettyPolicy(policy: string): string {
+  try {
+    return JSON.stringify(JSON.parse(policy), null, 2);
+  } catch {
+    return policy;
+  }
+}

@@ -1,0 +1,101 @@
+import { hostname } from "node:os";
+import { Command } from "commander";
+import { isProcessAlive } from "../../audit/file-lock.js";
+import { createIamRevoker } from "../../aws/iam-revoker.js";
+import { createStsIssuer } from "../../aws/sts-issuer.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import { loadSessions } from "../../session/load-sessions.js";
+import { findSession, type RevokeReport, revokeSessions } from "../../session/revoke-sessions.js";
+import { findPendingSessions } from "../../session/session-summary.js";
+import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
+import type { CliContext } from "../context.js";
+import { stringifyJson } from "../json-output.js";
+import { locateLog } from "../log-location.js";
+import { openAuditLog } from "../open-audit-log.js";
+
+interface RevokeOptions extends AwsFlags {
+  pending?: boolean;
+  log?: string;
+  json?: boolean;
+}
+
+// `taskaccess revoke SESSION | --pending`: finishes what a killed run or a failing IAM left open.
+export function revokeCommand(ctx: CliContext): Command {
+  return addAwsOptions(new Command("revoke"))
+    .description("revoke a session now, or every session left unrevoked (--pending)")
+    .argument("[session]", "session id or session name (ta-…)")
+    .option("--pending", "every session whose revocation failed, or whose taskaccess died, while unexpired")
+    .option("--log <path>", "session log file (default: as for run)")
+    .option("--json", "print one JSON object")
+    .action(async (id: string | undefined, options: RevokeOptions, cmd: Command) => {
+      if ((id === undefined) === !options.pending) {
+        throw new UsageError(
+          id === undefined
+            ? "name a session to revoke, or give --pending"
+            : "give a session or --pending, not both",
+          "`taskaccess log` lists the sessions and whether each was revoked",
+        );
+      }
+      const path = await locateLog(ctx, cmd, options.log);
+      const { sessions } = await loadSessions(path);
+      const now = Date.now();
+      const host = hostname();
+      const targets = options.pending
+        ? findPendingSessions(sessions, { now, host, isAlive: isProcessAlive })
+        : [findSession(sessions, id ?? "")];
+      if (targets.length === 0) {
+        if (options.json) ctx.io.stdout(stringifyJson({ log: path, revoked: [], failed: [] }));
+        else
+          ctx.io.stdout(
+            `nothing to revoke: every unexpired session in ${path} is revoked or still running\n`,
+          );
+        return;
+      }
+      const audit = await openAuditLog({ flag: path, env: ctx.io.env, cwd: ctx.io.cwd });
+      const clientOptions = awsClientOptions(options);
+      const issuer = createStsIssuer(clientOptions);
+      const caller = await issuer.callerIdentity();
+      const reports = await revokeSessions(targets, {
+        revoker: createIamRevoker({ ...clientOptions, clock: { now: Date.now } }),
+        audit,
+        clock: { now: Date.now },
+        host,
+        revokedBy: caller.arn,
+      });
+      const failed = reports.filter((report) => !report.revoked);
+      if (failed.length > 0) ctx.exitCode = ExitCode.unavailable;
+      if (options.json) {
+        ctx.io.stdout(
+          stringifyJson({
+            log: path,
+            revoked: reports.filter((report) => report.revoked).map(reportJson),
+            failed: failed.map(reportJson),
+          }),
+        );
+        return;
+      }
+      for (const report of reports) {
+        const name = report.session.sessionName ?? report.session.session;
+        if (report.revoked)
+          ctx.io.stdout(
+            `${ctx.out.green("revoked")} ${name} (task ${report.session.task}): ${report.policyName}\n`,
+          );
+        else
+          ctx.io.stderr(
+            `${ctx.err.red.bold("NOT REVOKED")} ${name} (task ${report.session.task}), valid until ${report.session.expiresAt ?? "its expiry"}: ${report.error}\n`,
+          );
+      }
+    });
+}
+
+function reportJson(report: RevokeReport): Record<string, unknown> {
+  return {
+    session: report.session.session,
+    sessionName: report.session.sessionName,
+    task: report.session.task,
+    role: report.session.role,
+    expiresAt: report.session.expiresAt,
+    ...(report.policyName ? { policyName: report.policyName } : {}),
+    ...(report.error ? { error: report.error } : {}),
+  };
+}
