@@ -1,9 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 import type { SandboxClock } from "./clock.js";
 import type { FaultPlan } from "./faults.js";
 import type { CallJournal } from "./journal.js";
 import type { SandboxRequest, SandboxResponse } from "./request.js";
-import type { FaultStep } from "./world.js";
+import { faultScripts } from "./world.js";
 
 export const ADMIN_TOKEN_HEADER = "x-taskaccess-sandbox-token";
 
@@ -30,22 +31,47 @@ export function createAdminHandler(parts: {
       case "GET /_sandbox/faults":
         return json(200, parts.faults.describe());
       case "POST /_sandbox/faults": {
-        const body = JSON.parse(request.body.toString("utf8") || "{}") as Record<string, FaultStep[]>;
-        for (const [operation, steps] of Object.entries(body)) parts.faults.set(operation, steps);
+        const body = readBody(request, faultScripts);
+        if (!body.ok) return json(400, { error: body.error });
+        for (const [operation, steps] of Object.entries(body.value)) parts.faults.set(operation, steps);
         return json(200, parts.faults.describe());
       }
       case "DELETE /_sandbox/faults":
         parts.faults.clear();
         return json(200, {});
       case "POST /_sandbox/clock": {
-        const body = JSON.parse(request.body.toString("utf8") || "{}") as { advanceSeconds?: number };
-        parts.clock.advance((body.advanceSeconds ?? 0) * 1000);
+        const body = readBody(request, clockMove);
+        if (!body.ok) return json(400, { error: body.error });
+        parts.clock.advance((body.value.advanceSeconds ?? 0) * 1000);
         return json(200, { now: new Date(parts.clock.now()).toISOString() });
       }
       default:
         return json(404, { error: `no admin route ${route}` });
     }
   };
+}
+
+const clockMove = z.strictObject({ advanceSeconds: z.number().optional() });
+
+type BodyResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+// Parses and checks a JSON body; a malformed or ill-shaped one is the caller's mistake (400), not ours.
+function readBody<T>(request: SandboxRequest, schema: z.ZodType<T>): BodyResult<T> {
+  const text = request.body.toString("utf8");
+  let value: unknown;
+  try {
+    value = text.trim() === "" ? {} : (JSON.parse(text) as unknown);
+  } catch (error) {
+    return {
+      ok: false,
+      error: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  return { ok: false, error: `the body is not valid: ${where}${issue?.message ?? "invalid"}` };
 }
 
 function json(status: number, value: unknown): SandboxResponse {

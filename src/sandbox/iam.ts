@@ -119,10 +119,7 @@ const HANDLERS: Record<string, Handler> = {
     checkParams(params, [ROLE_NAME, POLICY_ARN]);
     const role = roleFor(ctx, params, "iam:AttachRolePolicy");
     const policy = policyFor(ctx, params.PolicyArn ?? "");
-    if (!role.managed.includes(policy.arn)) {
-      role.managed.push(policy.arn);
-      policy.attachmentCount += 1;
-    }
+    ctx.state.attach(role, policy.arn);
     return undefined;
   },
   ListAttachedRolePolicies: (ctx, params) => {
@@ -276,6 +273,7 @@ function policyXml(policy: ManagedPolicy): XmlNode {
     Path: policy.path,
     DefaultVersionId: policy.versionId,
     AttachmentCount: policy.attachmentCount,
+    PermissionsBoundaryUsageCount: policy.boundaryUsageCount,
     IsAttachable: true,
     CreateDate: iso(policy.createDate),
     UpdateDate: iso(policy.createDate),

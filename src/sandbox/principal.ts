@@ -36,7 +36,6 @@ export function requestContext(caller: CallerIdentity, facts: RequestFacts): Rec
     "aws:SecureTransport": "false",
     "aws:SourceIp": facts.sourceIp,
     "aws:ViaAWSService": "false",
-    "aws:MultiFactorAuthPresent": "false",
   };
   const { record } = caller;
   if (record.kind === "user-key") {
@@ -49,6 +48,11 @@ export function requestContext(caller: CallerIdentity, facts: RequestFacts): Rec
     context["aws:PrincipalArn"] = record.role.arn;
     context["aws:PrincipalType"] = "AssumedRole";
     context["aws:TokenIssueTime"] = new Date(record.issuedAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+    // aws:MultiFactorAuthPresent is in the context only for temporary credentials, never for long-term
+    // access keys (IAM User Guide, "AWS global condition context keys", aws:MultiFactorAuthPresent;
+    // https://repost.aws/knowledge-center/mfa-iam-user-aws-cli: "The aws:MultiFactorAuthPresent key
+    // doesn't exist in requests made using long-term credentials"). No MFA here: a session has "false".
+    context["aws:MultiFactorAuthPresent"] = "false";
     if (record.sourceIdentity) context["aws:SourceIdentity"] = record.sourceIdentity;
     // Session tags override role tags with the same key.
     for (const [key, value] of Object.entries({ ...record.role.tags, ...record.tags })) {

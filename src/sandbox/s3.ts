@@ -15,13 +15,26 @@ export interface S3Target {
   key?: string | undefined;
 }
 
+/**
+ * An S3 endpoint label as in AWS host names: `s3`, `s3.REGION`, `s3-REGION`, `s3.dualstack.REGION`
+ * (Amazon S3 User Guide, "Virtual hosting of buckets"; AWS General Reference, "Amazon S3 endpoints").
+ */
+const S3_LABEL = String.raw`s3(?:[.-]dualstack)?(?:[.-][a-z]{2}(?:-[a-z]+)+-\d+)?`;
+/**
+ * A virtual-host style Host: the bucket, then optionally an S3 endpoint label, then the sandbox's own
+ * name. So `bucket.localhost`, `bucket.s3.localhost` and `bucket.s3.us-east-1.localhost` all name `bucket`.
+ */
+const VIRTUAL_HOST = new RegExp(String.raw`^(.+?)\.(?:${S3_LABEL}\.)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)$`);
+/** A Host that is an S3 endpoint without a bucket (`s3.localhost`, `s3.us-east-1.localhost`): path style. */
+const S3_ENDPOINT_ONLY = new RegExp(`^${S3_LABEL}$`);
+
 // Which bucket and key a request names: virtual-host style (bucket.localhost:PORT/key) or path style
 // (/bucket/key), as S3 accepts both.
 export function resolveS3Target(request: SandboxRequest): S3Target {
   const host = (request.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
   const path = request.path.split("?")[0] ?? "/";
-  const virtual = /^(.+?)\.(?:s3[.-][^.]*\.)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)$/.exec(host)?.[1];
-  if (virtual && virtual !== "s3") {
+  const virtual = VIRTUAL_HOST.exec(host)?.[1];
+  if (virtual && !S3_ENDPOINT_ONLY.test(virtual)) {
     const key = decodeKey(path.slice(1));
     return { bucket: virtual, key: key === "" ? undefined : key };
   }

@@ -97,6 +97,8 @@ async function dispatch(
     status: 0,
   };
   let service: Service = guessService(request);
+  /** Set once the key, the signature and the session are checked: only then can a call be denied. */
+  let authenticated = false;
   let operation = "unknown";
   const s3Target = resolveS3Target(request);
   const respond = (response: SandboxResponse) => {
@@ -139,6 +141,7 @@ async function dispatch(
       clock.clientNow?.() ?? clock.now(),
     );
     if (record.kind === "session" && clock.now() >= record.expiration) throw expiredToken(service);
+    authenticated = true;
     const caller = callerIdentity(record);
     entry.principal = caller.arn;
     const ctx: HandlerContext = {
@@ -147,7 +150,10 @@ async function dispatch(
       request,
       caller,
       facts: { now: clock.now(), region: claim.region, sourceIp: request.sourceIp },
+      // The first authorization names the call (AssumeRole's, before sts:TagSession and
+      // sts:SetSourceIdentity); a later one replaces it only when it denies, being then the reason.
       note: (note) => {
+        if (entry.action !== undefined && note.decision === "allow") return;
         entry.action = note.action;
         entry.resource = note.resource;
         entry.decision = note.decision;
@@ -164,11 +170,19 @@ async function dispatch(
     return respond(response);
   } catch (error) {
     if (!(error instanceof SandboxError)) throw error;
-    // An AccessDenied the handler decided keeps the evaluator's reason; every other error says its own.
-    const notedDeny = entry.decision === "deny" && entry.reason !== undefined;
-    if (!(error.code === "AccessDenied" && notedDeny)) entry.reason = error.message;
-    if (entry.decision !== "fault") entry.decision = error.status === 403 ? "deny" : "error";
     entry.errorCode = error.code;
+    if (entry.decision === "fault") {
+      // The fault's own reason stays: it says the error was injected.
+    } else if (authenticated && error.code === "AccessDenied") {
+      // A denial after authentication: the handler's noted reason (the evaluator's) when it has one.
+      if (entry.decision !== "deny" || entry.reason === undefined) entry.reason = error.message;
+      entry.decision = "deny";
+    } else {
+      // Authentication failures (SignatureDoesNotMatch, InvalidClientTokenId, ExpiredToken, an expired
+      // presigned URL …) and every other error: not an authorization decision.
+      entry.reason = error.message;
+      entry.decision = "error";
+    }
     if (service === "s3") return respond(s3Error(error, request.requestId, request.method === "HEAD"));
     return respond(queryError(service === "iam" ? IAM_NAMESPACE : STS_NAMESPACE, error, request.requestId));
   }

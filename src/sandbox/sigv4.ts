@@ -96,6 +96,7 @@ export async function verifySignature(
     );
   }
   if (claim.presigned) {
+    checkPresignedExpiry(claim.expiresSeconds);
     const expires = (claim.expiresSeconds ?? 0) * 1000;
     if (now > signedAt + expires) throw new SandboxError("AccessDenied", 403, "Request has expired");
   } else if (Math.abs(clientNow - signedAt) > MAX_CLOCK_SKEW_MS) {
@@ -158,18 +159,24 @@ async function computeSignature(
     const query: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.query))
       if (key !== "X-Amz-Signature") query[key] = value;
+    // The signer takes the payload hash from an x-amz-content-sha256 header. A signed one is the
+    // client's; otherwise it is added here only to carry the hash, neither signed nor hoisted.
+    const carried = signed.has(SHA256_HEADER) ? undefined : presignedPayloadHash(request, claim);
     const canonical = {
       method: request.method,
       protocol: "http:",
       hostname: "",
       path: request.path,
-      headers,
+      headers: carried === undefined ? headers : { ...headers, [SHA256_HEADER]: carried },
       query,
     };
     const presigned = await signer.presign(canonical, {
       signingDate,
       expiresIn: claim.expiresSeconds ?? 3600,
       signableHeaders: signed,
+      // Headers stay headers and the query stays as sent: the signature covers them where they are.
+      unhoistableHeaders: new Set(Object.keys(canonical.headers)),
+      unsignableHeaders: new Set(carried === undefined ? [] : [SHA256_HEADER]),
     });
     return String(presigned.query?.["X-Amz-Signature"] ?? "");
   }
@@ -188,6 +195,40 @@ async function computeSignature(
   );
   const auth = String((result.headers as Record<string, string>).authorization ?? "");
   return /Signature=([0-9a-f]{64})/.exec(auth)?.[1] ?? "";
+}
+
+/** A presigned URL lasts at most seven days (Amazon S3 API Reference, SigV4 query parameters). */
+export const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
+
+// X-Amz-Expires must be a number of seconds within a week. S3's words, as reported in
+// github.com/aws/aws-cli/issues/5464 and github.com/minio/minio-js/issues/1312.
+function checkPresignedExpiry(expires: number | undefined): void {
+  if (expires === undefined || !Number.isInteger(expires) || expires < 0) {
+    throw new SandboxError("AuthorizationQueryParametersError", 400, "X-Amz-Expires should be a number");
+  }
+  if (expires > MAX_PRESIGNED_EXPIRES_SECONDS) {
+    throw new SandboxError(
+      "AuthorizationQueryParametersError",
+      400,
+      `X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${MAX_PRESIGNED_EXPIRES_SECONDS} seconds`,
+    );
+  }
+}
+
+const SHA256_HEADER = "x-amz-content-sha256";
+
+// The payload hash a presigned URL was signed over. S3 presigned URLs sign the constant
+// UNSIGNED-PAYLOAD, since the body is not known when the URL is made (Amazon S3 API Reference,
+// "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)"), unless the URL names
+// a hash in X-Amz-Content-Sha256 (as the JS SDK's presigner writes UNSIGNED-PAYLOAD there). Other
+// services hash the body as usual (an empty one for a presigned GET).
+function presignedPayloadHash(request: SandboxRequest, claim: SignatureClaim): string {
+  if (claim.service === "s3") {
+    for (const [key, value] of Object.entries(request.query))
+      if (key.toLowerCase() === SHA256_HEADER) return value;
+    return "UNSIGNED-PAYLOAD";
+  }
+  return createHash("sha256").update(request.body).digest("hex");
 }
 
 function isHexHash(value: string): boolean {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { ExitCode, TaskAccessError } from "../errors.js";
 import { createAdminHandler } from "./admin.js";
 import { createSandboxClock, type SandboxClock } from "./clock.js";
 import { FaultPlan } from "./faults.js";
@@ -56,10 +57,12 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     admin: createAdminHandler({ token: adminToken, clock, faults, journal }),
   });
   const host = options.host ?? "127.0.0.1";
+  const requestedPort = options.port ?? DEFAULT_SANDBOX_PORT;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_SANDBOX_PORT, host, () => {
-      server.off("error", reject);
+    const fail = (error: Error) => reject(listenError(error, requestedPort, host));
+    server.once("error", fail);
+    server.listen(requestedPort, host, () => {
+      server.off("error", fail);
       resolve();
     });
   });
@@ -89,4 +92,33 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
         server.closeAllConnections();
       }),
   };
+}
+
+// A port or address that cannot be listened on is the user's environment, not a bug: say which and
+// what to do (exit 69, EX_UNAVAILABLE), rather than surface a raw EADDRINUSE as an internal error.
+function listenError(error: Error, port: number, host: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") {
+    return new TaskAccessError(`port ${port} on ${host} is already in use`, {
+      exitCode: ExitCode.unavailable,
+      hint: "stop what is using it, or choose another with --port N (--port 0 picks a free port)",
+      cause: error,
+    });
+  }
+  if (code === "EACCES") {
+    return new TaskAccessError(`no permission to listen on port ${port} on ${host}`, {
+      exitCode: ExitCode.unavailable,
+      hint: "ports below 1024 need privileges; choose another with --port N (--port 0 picks a free port)",
+      cause: error,
+    });
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    const why = code === "ENOTFOUND" ? "the name does not resolve" : "not an address of this machine";
+    return new TaskAccessError(`cannot listen on ${host}: ${why}`, {
+      exitCode: ExitCode.unavailable,
+      hint: "use --host 127.0.0.1 (the default) or an address of one of this machine's interfaces",
+      cause: error,
+    });
+  }
+  return error;
 }

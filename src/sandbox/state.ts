@@ -2,7 +2,7 @@ import { ExitCode, TaskAccessError } from "../errors.js";
 import type { NamedPolicy, PolicyDocument } from "../iam/index.js";
 import { parsePolicyDocument, validatePolicyDocument } from "../iam/index.js";
 import { makeId, makeSecret, type RandomSource } from "./ids.js";
-import type { World } from "./world.js";
+import { checkWorldReferences, type World } from "./world.js";
 
 export interface UserEntity {
   kind: "user";
@@ -41,6 +41,8 @@ export interface ManagedPolicy {
   document: string;
   versionId: string;
   attachmentCount: number;
+  /** Users and roles whose permissions boundary this is (GetPolicy's PermissionsBoundaryUsageCount). */
+  boundaryUsageCount: number;
   createDate: number;
 }
 
@@ -99,6 +101,8 @@ export class SandboxState {
 
   constructor(world: World, random: RandomSource, now: number) {
     this.random = random;
+    // loadWorldFile checks this with the file's name; a world given in-process is checked here.
+    checkWorldReferences(world, "world");
     for (const account of world.accounts) {
       for (const policy of account.policies ?? []) {
         this.addManagedPolicy(
@@ -123,9 +127,10 @@ export class SandboxState {
           inline: new Map(
             Object.entries(user.policies ?? {}).map(([name, doc]) => [name, checkedJson(doc, name)]),
           ),
-          managed: user.managedPolicies ?? [],
+          managed: [],
           tags: user.tags ?? {},
         };
+        for (const arn of user.managedPolicies ?? []) this.attach(entity, arn);
         this.users.set(entity.arn, entity);
         const keys = user.accessKeys ?? [{ id: makeId(random, "AKIA"), secret: makeSecret(random) }];
         for (const key of keys) {
@@ -179,14 +184,27 @@ export class SandboxState {
       roleId: makeId(this.random, "AROA"),
       trust: input.trust,
       inline: new Map(input.inline ?? []),
-      managed: input.managed ?? [],
+      managed: [],
       boundary: input.boundary,
       maxSessionDuration: input.maxSessionDuration,
       tags: input.tags,
       createDate: input.now,
     };
+    for (const arn of input.managed ?? []) this.attach(role, arn);
+    const boundary = input.boundary === undefined ? undefined : this.policies.get(input.boundary);
+    if (boundary) boundary.boundaryUsageCount += 1;
     this.roles.set(role.arn, role);
     return role;
+  }
+
+  // Attaches a managed policy to a user or role once, counting the attachment (GetPolicy's
+  // AttachmentCount). Returns false when it was attached already.
+  attach(entity: UserEntity | RoleEntity, arn: string): boolean {
+    if (entity.managed.includes(arn)) return false;
+    entity.managed.push(arn);
+    const policy = this.policies.get(arn);
+    if (policy) policy.attachmentCount += 1;
+    return true;
   }
 
   // Adds a customer managed policy.
@@ -206,6 +224,7 @@ export class SandboxState {
       document,
       versionId: "v1",
       attachmentCount: 0,
+      boundaryUsageCount: 0,
       createDate: now,
     };
     this.policies.set(policy.arn, policy);

@@ -1,5 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import {
+  type ContextValue,
   evaluateTrustPolicy,
   MalformedPolicyError,
   type NamedPolicy,
@@ -121,9 +122,10 @@ function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
     );
   }
   const role = findRoleByArn(ctx, roleArn);
-  authorizeAssume(ctx, roleArn, role, "sts:AssumeRole", params);
-  if (tags.length > 0 || transitive.length > 0) authorizeAssume(ctx, roleArn, role, "sts:TagSession", params);
-  if (sourceIdentity !== undefined) authorizeAssume(ctx, roleArn, role, "sts:SetSourceIdentity", params);
+  const extra = assumeRoleContext(params, tags, transitive);
+  authorizeAssume(ctx, roleArn, role, "sts:AssumeRole", extra);
+  if (tags.length > 0 || transitive.length > 0) authorizeAssume(ctx, roleArn, role, "sts:TagSession", extra);
+  if (sourceIdentity !== undefined) authorizeAssume(ctx, roleArn, role, "sts:SetSourceIdentity", extra);
   if (!role) throw new Error("unreachable: authorizeAssume refuses a missing role");
 
   const caller = ctx.caller.record;
@@ -165,7 +167,9 @@ function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
       `Packed policy consumes ${packedPercent}% of allotted space, please use smaller policy.`,
     );
   }
-  const now = ctx.clock.now();
+  // STS reports Expiration in whole seconds (2026-11-28T18:00:00Z, as in the STS API Reference's
+  // AssumeRole example), so the session starts on the second and ends exactly when it says.
+  const now = Math.floor(ctx.clock.now() / 1000) * 1000;
   // Transitive tags from the calling session carry into a chained session (IAM User Guide, "Chaining roles with session tags").
   const inherited: Record<string, string> = {};
   if (chained)
@@ -201,9 +205,14 @@ function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
         AccessKeyId: session.accessKeyId,
         SecretAccessKey: session.secretAccessKey,
         SessionToken: session.sessionToken,
-        Expiration: new Date(session.expiration).toISOString(),
+        Expiration: isoSeconds(session.expiration),
       },
-      PackedPolicySize: packedPercent,
+      // Only a request that passes session policies or tags gets a PackedPolicySize: it is "the packed
+      // size of the session policies and session tags combined passed in the request" (botocore
+      // sts/2011-06-15/service-2.json, AssumeRoleResponse.PackedPolicySize, an optional member).
+      ...(params.Policy !== undefined || policyArns.length > 0 || tags.length > 0
+        ? { PackedPolicySize: packedPercent }
+        : {}),
     },
     ctx.request.requestId,
   );
@@ -215,19 +224,39 @@ function findRoleByArn(ctx: HandlerContext, arn: string): RoleEntity | undefined
   return ctx.state.findRole(match[1] ?? "", match[2] ?? "");
 }
 
+// The request context of an AssumeRole call, for the trust policy and the caller's own policies alike:
+// sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, and for session tags aws:RequestTag/<key>,
+// aws:TagKeys and sts:TransitiveTagKeys (IAM User Guide, "Passing session tags in AWS STS": a policy
+// controls tagging with these keys on sts:TagSession).
+function assumeRoleContext(
+  params: QueryParams,
+  tags: Array<Record<string, string>>,
+  transitive: string[],
+): Record<string, ContextValue> {
+  const extra: Record<string, ContextValue> = {};
+  if (params.ExternalId !== undefined) extra["sts:ExternalId"] = params.ExternalId;
+  if (params.SourceIdentity !== undefined) extra["sts:SourceIdentity"] = params.SourceIdentity;
+  if (params.RoleSessionName !== undefined) extra["sts:RoleSessionName"] = params.RoleSessionName;
+  if (tags.length > 0) {
+    for (const tag of tags) extra[`aws:RequestTag/${tag.Key ?? ""}`] = tag.Value ?? "";
+    extra["aws:TagKeys"] = tags.map((tag) => tag.Key ?? "");
+  }
+  if (transitive.length > 0) extra["sts:TransitiveTagKeys"] = transitive;
+  return extra;
+}
+
 // AssumeRole needs both sides: the role's trust policy must trust the caller, and (unless the trust
 // policy names the caller itself) the caller's identity policy must allow the action on the role.
+// An explicit deny in the caller's own policies (identity, session or boundary) refuses it in every
+// case, since an explicit deny in any applicable policy overrides any allow (IAM User Guide, "Policy
+// evaluation logic").
 function authorizeAssume(
   ctx: HandlerContext,
   roleArn: string,
   role: RoleEntity | undefined,
   action: "sts:AssumeRole" | "sts:TagSession" | "sts:SetSourceIdentity",
-  params: QueryParams,
+  extra: Record<string, ContextValue>,
 ): void {
-  const extra: Record<string, string> = {};
-  if (params.ExternalId !== undefined) extra["sts:ExternalId"] = params.ExternalId;
-  if (params.SourceIdentity !== undefined) extra["sts:SourceIdentity"] = params.SourceIdentity;
-  if (params.RoleSessionName !== undefined) extra["sts:RoleSessionName"] = params.RoleSessionName;
   const identity = authorizeCall(ctx.state, ctx.caller, action, roleArn, ctx.facts, extra);
   if (!role) {
     ctx.note({ action, resource: roleArn, decision: "deny", reason: "no such role" });
@@ -236,7 +265,8 @@ function authorizeAssume(
     );
   }
   const context = { ...requestContext(ctx.caller, ctx.facts), ...extra };
-  if (params.SourceIdentity !== undefined) context["aws:SourceIdentity"] = params.SourceIdentity;
+  const requestedSourceIdentity = extra["sts:SourceIdentity"];
+  if (requestedSourceIdentity !== undefined) context["aws:SourceIdentity"] = requestedSourceIdentity;
   const trust = evaluateTrustPolicy(
     validatePolicyDocument(JSON.parse(role.trust) as unknown, { kind: "trust" }),
     {
@@ -246,15 +276,18 @@ function authorizeAssume(
       context,
     },
   );
+  const plain = `User: ${ctx.caller.arn} is not authorized to perform: ${action} on resource: ${roleArn}`;
+  if (identity.decision.kind === "explicit-deny") {
+    ctx.note({ action, resource: roleArn, decision: "deny", reason: identity.decision.explanation });
+    throw accessDenied(identity.message ?? plain);
+  }
   const identityNeeded = trust.requiresIdentityPolicyAllow || ctx.caller.account !== role.account;
   if (!trust.allowed || (identityNeeded && !identity.decision.allowed)) {
     const why = !trust.allowed
       ? `the trust policy of ${role.name}: ${trust.explanation}`
       : identity.decision.explanation;
     ctx.note({ action, resource: roleArn, decision: "deny", reason: why });
-    throw accessDenied(
-      `User: ${ctx.caller.arn} is not authorized to perform: ${action} on resource: ${roleArn}`,
-    );
+    throw accessDenied(plain);
   }
   ctx.note({ action, resource: roleArn, decision: "allow", reason: trust.explanation });
 }
@@ -296,4 +329,9 @@ export function packedPolicyPercent(
   const packed = [policy ?? "", ...arns, ...tags.map((tag) => `${tag.Key}=${tag.Value}`)].join("\n");
   if (packed.length === 0) return 0;
   return Math.ceil((deflateRawSync(Buffer.from(packed, "latin1")).length / PACKED_POLICY_BUDGET_BYTES) * 100);
+}
+
+// An ISO 8601 time without milliseconds, as STS writes its timestamps.
+function isoSeconds(time: number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -11,6 +11,8 @@ const faultStep = z.union([
   z.enum(["Throttling", "InternalError", "ServiceUnavailable", "drop", "ok"]),
   z.strictObject({ delayMs: z.number().int().min(0).max(120_000) }),
 ]);
+/** Scripted faults per operation, such as `sts:AssumeRole: [Throttling, Throttling, ok]`. */
+export const faultScripts = z.record(z.string(), z.array(faultStep));
 
 export const worldSchema = z.strictObject({
   accounts: z
@@ -66,8 +68,7 @@ export const worldSchema = z.strictObject({
       }),
     )
     .min(1),
-  /** Scripted faults per operation, such as `sts:AssumeRole: [Throttling, Throttling, ok]`. */
-  faults: z.record(z.string(), z.array(faultStep)).optional(),
+  faults: faultScripts.optional(),
 });
 
 export type World = z.infer<typeof worldSchema>;
@@ -187,5 +188,40 @@ export async function loadWorldFile(path: string): Promise<World> {
       { exitCode: ExitCode.taskFile, hint: "see docs/sandbox.md for the world-file format" },
     );
   }
+  checkWorldReferences(result.data, `world file ${path}`);
   return result.data;
+}
+
+// The ARN of a customer managed policy of the world: arn:aws:iam::ACCOUNT:policy{path}{name}.
+export function worldPolicyArn(account: string, policy: { name: string; path?: string | undefined }): string {
+  return `arn:aws:iam::${account}:policy${policy.path ?? "/"}${policy.name}`;
+}
+
+// Every managed policy and permissions boundary a user or role names must be a policy of the world,
+// as IAM refuses to attach one that does not exist (NoSuchEntity); otherwise a typo would silently
+// leave a role without a boundary. A bad reference is a bad world file: exit 65, naming the ARN.
+export function checkWorldReferences(world: World, source: string): void {
+  const known = new Set(
+    world.accounts.flatMap((account) => (account.policies ?? []).map((p) => worldPolicyArn(account.id, p))),
+  );
+  const problems: string[] = [];
+  for (const [a, account] of world.accounts.entries()) {
+    for (const [u, user] of (account.users ?? []).entries()) {
+      for (const [m, arn] of (user.managedPolicies ?? []).entries())
+        if (!known.has(arn)) problems.push(`accounts.${a}.users.${u}.managedPolicies.${m}: ${arn}`);
+    }
+    for (const [r, role] of (account.roles ?? []).entries()) {
+      for (const [m, arn] of (role.managedPolicies ?? []).entries())
+        if (!known.has(arn)) problems.push(`accounts.${a}.roles.${r}.managedPolicies.${m}: ${arn}`);
+      if (role.permissionsBoundary !== undefined && !known.has(role.permissionsBoundary))
+        problems.push(`accounts.${a}.roles.${r}.permissionsBoundary: ${role.permissionsBoundary}`);
+    }
+  }
+  const first = problems[0];
+  if (first === undefined) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  throw new TaskAccessError(`${source}: ${first} is not a policy of the world${more}`, {
+    exitCode: ExitCode.taskFile,
+    hint: "define the policy under the account's policies (only those and CreatePolicy's exist; AWS managed policies do not)",
+  });
 }

@@ -4,7 +4,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { request as httpRequest } from "node:http";
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
+import { Agent, request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
@@ -15,6 +16,7 @@ import {
   STSClient,
   type STSClientConfig,
 } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "vitest";
 import {
@@ -108,6 +110,85 @@ export function s3Client(
     maxAttempts: 1,
     ...extra,
   });
+}
+
+// Resolves every *.localhost name to the loopback address, as RFC 6761 (6.3) says resolvers should
+// (curl and systemd-resolved do; glibc's files+dns does not), and anything else as usual.
+function loopbackLookup(
+  hostname: string,
+  options: LookupOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+): void {
+  if (hostname === "localhost" || hostname.endsWith(".localhost")) {
+    if (options.all) callback(null, [{ address: "127.0.0.1", family: 4 }]);
+    else callback(null, "127.0.0.1", 4);
+    return;
+  }
+  dnsLookup(hostname, options, (error, address, family) => callback(error, address, family));
+}
+
+// An S3 client that addresses buckets virtual-host style (bucket.HOST:PORT), as the SDK does by
+// default, against the sandbox named by a *.localhost host (such as "localhost" or "s3.localhost").
+export function virtualHostS3Client(
+  sandbox: SandboxAddress,
+  credentials: Credentials,
+  host = "localhost",
+): S3Client {
+  return new S3Client({
+    endpoint: `http://${host}:${sandbox.port}`,
+    region: REGION,
+    credentials,
+    forcePathStyle: false,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup: loopbackLookup }) }),
+  });
+}
+
+export interface PresignInput {
+  method: "GET" | "PUT" | "HEAD" | "DELETE";
+  bucket: string;
+  key: string;
+  expiresIn?: number;
+  signingDate?: Date;
+}
+
+// A presigned S3 URL (path style), made as @aws-sdk/s3-request-presigner's S3RequestPresigner makes
+// one (not installed here): x-amz-content-sha256 = UNSIGNED-PAYLOAD, hoisted into the query as
+// X-Amz-Content-Sha256, content-type unsigned, then SignatureV4.presign.
+export async function presignS3Url(
+  sandbox: SandboxAddress,
+  credentials: Credentials,
+  input: PresignInput,
+): Promise<string> {
+  const signer = new SignatureV4({
+    credentials,
+    region: REGION,
+    service: "s3",
+    sha256: NodeSha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  const path = `/${input.bucket}/${input.key.split("/").map(encodeURIComponent).join("/")}`;
+  const presigned = await signer.presign(
+    {
+      method: input.method,
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      port: sandbox.port,
+      path,
+      headers: { host: `127.0.0.1:${sandbox.port}`, "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD" },
+      query: {},
+    },
+    {
+      expiresIn: input.expiresIn ?? 900,
+      unsignableHeaders: new Set(["content-type"]),
+      ...(input.signingDate ? { signingDate: input.signingDate } : {}),
+    },
+  );
+  const query = Object.entries(presigned.query ?? {})
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
+    .join("&");
+  return `http://127.0.0.1:${sandbox.port}${path}?${query}`;
 }
 
 // A policy document as the JSON string AWS APIs take.
@@ -303,8 +384,17 @@ export interface AwsCliResult {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** stdout parsed as JSON when the command printed any. */
+  /** stdout parsed as JSON when the command printed JSON (aws s3 presign prints a bare URL). */
   json: unknown;
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 // Runs the real AWS CLI against the sandbox with a clean environment (no config, no profile).
@@ -313,6 +403,8 @@ export function runAwsCli(
   sandbox: SandboxAddress,
   credentials: Credentials,
   args: string[],
+  /** Extra environment, such as AWS_CONFIG_FILE for a profile setting. */
+  extraEnv: Record<string, string> = {},
 ): Promise<AwsCliResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -327,6 +419,7 @@ export function runAwsCli(
     AWS_MAX_ATTEMPTS: "1",
   };
   if (credentials.sessionToken) env.AWS_SESSION_TOKEN = credentials.sessionToken;
+  Object.assign(env, extraEnv);
   return new Promise((resolve, reject) => {
     execFile("aws", [...args, "--output", "json"], { env, encoding: "utf8" }, (error, stdout, stderr) => {
       if (error && typeof error.code !== "number") {
@@ -334,7 +427,7 @@ export function runAwsCli(
         return;
       }
       const code = error ? (error.code as number) : 0;
-      resolve({ code, stdout, stderr, json: stdout.trim() ? (JSON.parse(stdout) as unknown) : undefined });
+      resolve({ code, stdout, stderr, json: parseJson(stdout) });
     });
   });
 }

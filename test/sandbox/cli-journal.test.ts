@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetRoleCommand } from "@aws-sdk/client-iam";
+import { GetPolicyCommand, GetRoleCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,7 +124,7 @@ describe("the call journal", () => {
         service: "sts",
         operation: "GetCallerIdentity",
         accessKeyId: "AKIANOBODY0000000000",
-        decision: "deny",
+        decision: "error",
         reason: "The security token included in the request is invalid.",
         status: 403,
         errorCode: "InvalidClientTokenId",
@@ -133,6 +133,50 @@ describe("the call journal", () => {
     // Entries are found by any field, such as the request id the SDK reports.
     expect(sandbox.journal.find({ requestId: output.$metadata.requestId ?? "" })).toHaveLength(1);
     expect(sandbox.journal.find({ decision: "deny", service: "s3" })).toHaveLength(1);
+  });
+
+  it("journals authentication failures as errors: only an authorization decision is a deny", async () => {
+    sandbox.journal.clear();
+    const { credentials } = await assumeRole(sandbox, base, {
+      RoleSessionName: "auth-errors",
+      DurationSeconds: 900,
+    });
+    await expectError(
+      stsClient(sandbox, { ...base, secretAccessKey: `${base.secretAccessKey.slice(0, -1)}x` }).send(
+        new GetCallerIdentityCommand({}),
+      ),
+      "SignatureDoesNotMatch",
+      403,
+    );
+    await expectError(
+      iamClient(sandbox, { accessKeyId: "AKIANOBODY0000000000", secretAccessKey: "x".repeat(40) }).send(
+        new GetRoleCommand({ RoleName: "deployer" }),
+      ),
+      "InvalidClientTokenId",
+      403,
+    );
+    sandbox.clock.advance(900_000);
+    await expectError(
+      stsClient(sandbox, credentials).send(new GetCallerIdentityCommand({})),
+      "ExpiredToken",
+      403,
+    );
+    await expectError(
+      s3Client(sandbox, base).send(new PutObjectCommand({ Bucket: "releases", Key: "app/x", Body: "x" })),
+      "AccessDenied",
+      403,
+    );
+    expect(
+      sandbox.journal
+        .find()
+        .slice(1)
+        .map((entry) => [entry.errorCode, entry.decision]),
+    ).toEqual([
+      ["SignatureDoesNotMatch", "error"],
+      ["InvalidClientTokenId", "error"],
+      ["ExpiredToken", "error"],
+      ["AccessDenied", "deny"],
+    ]);
   });
 });
 
@@ -156,6 +200,132 @@ describe("world policies at start", () => {
       message: "world: policy broken: Missing required field Effect",
       exitCode: 65,
     });
+  });
+});
+
+describe("world references at start", () => {
+  const worldNaming = (role: { managedPolicies?: string[]; permissionsBoundary?: string }) => {
+    const world = defaultWorld();
+    const account = world.accounts[0];
+    if (!account) throw new Error("no account");
+    account.policies = [
+      {
+        name: "boundary",
+        path: "/limits/",
+        document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+      },
+      { name: "read", document: policyJson({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }) },
+    ];
+    account.roles = [
+      ...(account.roles ?? []),
+      { name: "referrer", trust: account.roles?.[0]?.trust ?? "", ...role },
+    ];
+    return world;
+  };
+  const refusal = (startup: Promise<RunningSandbox>) =>
+    startup.then(
+      async (sandbox) => {
+        await sandbox.close();
+        return undefined;
+      },
+      (caught: unknown) => caught,
+    );
+
+  it("refuses a managed policy or permissions boundary that names no policy of the world (exit 65, naming the ARN)", async () => {
+    const missingBoundary = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
+    const boundaryError = await refusal(
+      startTestSandbox({ world: worldNaming({ permissionsBoundary: missingBoundary }) }),
+    );
+    expect(boundaryError).toBeInstanceOf(TaskAccessError);
+    expect(boundaryError).toMatchObject({
+      message: `world: accounts.0.roles.2.permissionsBoundary: ${missingBoundary} is not a policy of the world`,
+      exitCode: 65,
+    });
+    const managedError = await refusal(
+      startTestSandbox({
+        world: worldNaming({
+          managedPolicies: [
+            `arn:aws:iam::${ACCOUNT}:policy/read`,
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            `arn:aws:iam::${ACCOUNT}:policy/other`,
+          ],
+        }),
+      }),
+    );
+    expect(managedError).toMatchObject({
+      message:
+        "world: accounts.0.roles.2.managedPolicies.1: arn:aws:iam::aws:policy/ReadOnlyAccess is not a policy of the world (and 1 more)",
+      exitCode: 65,
+    });
+
+    // From a file, the error names the file; the CLI exits 65.
+    const file = join(dir, "dangling.json");
+    writeFileSync(file, JSON.stringify(worldNaming({ permissionsBoundary: missingBoundary })));
+    const cli = await runCli(["sandbox", "--port", "0", "--world", file]);
+    expect(cli.code).toBe(65);
+    expect(cli.stdout).toBe("");
+    expect(cli.stderr).toContain(
+      `error: world file ${file}: accounts.0.roles.2.permissionsBoundary: ${missingBoundary} is not a policy of the world\n`,
+    );
+  });
+
+  it("counts the world's attachments and boundaries in GetPolicy", async () => {
+    const read = `arn:aws:iam::${ACCOUNT}:policy/read`;
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/limits/boundary`;
+    const world = worldNaming({ managedPolicies: [read, read], permissionsBoundary: boundary });
+    const user = world.accounts[0]?.users?.[0];
+    if (!user) throw new Error("no user");
+    user.managedPolicies = [read];
+    const sandbox = await startTestSandbox({ world });
+    try {
+      const iam = iamClient(sandbox, baseCredentials(sandbox));
+      expect((await iam.send(new GetPolicyCommand({ PolicyArn: read }))).Policy).toMatchObject({
+        AttachmentCount: 2,
+        PermissionsBoundaryUsageCount: 0,
+      });
+      expect((await iam.send(new GetPolicyCommand({ PolicyArn: boundary }))).Policy).toMatchObject({
+        AttachmentCount: 0,
+        PermissionsBoundaryUsageCount: 1,
+      });
+      const role = await iam.send(new GetRoleCommand({ RoleName: "referrer" }));
+      expect(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(boundary);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe("a port in use", () => {
+  it("fails to start with a clean error (exit 69) and a hint, in-process and as `taskaccess sandbox --port N`", async () => {
+    const first = await startTestSandbox();
+    try {
+      const error = await startTestSandbox({ port: first.port }).then(
+        async (second) => {
+          await second.close();
+          return undefined;
+        },
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(TaskAccessError);
+      expect(error).toMatchObject({
+        message: `port ${first.port} on 127.0.0.1 is already in use`,
+        exitCode: 69,
+      });
+      expect((error as TaskAccessError).hint).toContain("--port 0 picks a free port");
+
+      const cli = await runCli(["sandbox", "--port", String(first.port)]);
+      expect(cli.code).toBe(69);
+      expect(cli.stdout).toBe("");
+      expect(cli.stderr).toBe(
+        `error: port ${first.port} on 127.0.0.1 is already in use\n  hint: stop what is using it, or choose another with --port N (--port 0 picks a free port)\n`,
+      );
+      // The first sandbox is unharmed.
+      expect(
+        (await stsClient(first, baseCredentials(first)).send(new GetCallerIdentityCommand({}))).Account,
+      ).toBe(ACCOUNT);
+    } finally {
+      await first.close();
+    }
   });
 });
 

@@ -73,7 +73,12 @@ describe("scripted faults", () => {
     await stsClient(sandbox, base).send(new GetCallerIdentityCommand({}));
     expect(sandbox.faults.describe()).toEqual({ "sts:assumerole": ["Throttling"] });
     const journal = sandbox.journal.find({ operation: "AssumeRole", decision: "fault" });
-    expect(journal.at(-1)).toMatchObject({ status: 400, errorCode: "Throttling", reason: "Rate exceeded" });
+    // The entry says the error was injected; the client saw AWS's own words ("Rate exceeded").
+    expect(journal.at(-1)).toMatchObject({
+      status: 400,
+      errorCode: "Throttling",
+      reason: "fault injection: Throttling",
+    });
   });
 
   it("lets the SDK's retries ride out a transient fault", async () => {
@@ -198,6 +203,37 @@ describe("the admin endpoint", () => {
     expect((await admin("DELETE", "/_sandbox/faults")).status).toBe(200);
     expect(sandbox.faults.describe()).toEqual({});
     expect((await admin("GET", "/_sandbox/nothing")).status).toBe(404);
+  });
+
+  it("answers a malformed or ill-shaped body with 400 and a JSON error, and changes nothing", async () => {
+    sandbox.faults.set("sts:AssumeRole", ["Throttling"]);
+    const before = sandbox.clock.now();
+    const send = (path: string, body: string) =>
+      fetch(`${sandbox.endpoint}${path}`, {
+        method: "POST",
+        headers: { [ADMIN_TOKEN_HEADER]: sandbox.adminToken, "content-type": "application/json" },
+        body,
+      });
+    for (const [path, body, error] of [
+      ["/_sandbox/faults", '{"sts:AssumeRole": [', /^the body is not JSON: /],
+      ["/_sandbox/faults", '{"sts:AssumeRole": ["Bogus"]}', /^the body is not valid: sts:AssumeRole\.0: /],
+      ["/_sandbox/faults", '{"sts:AssumeRole": "Throttling"}', /^the body is not valid: sts:AssumeRole: /],
+      ["/_sandbox/faults", "[]", /^the body is not valid: /],
+      ["/_sandbox/clock", "advance please", /^the body is not JSON: /],
+      ["/_sandbox/clock", '{"advanceSeconds": "60"}', /^the body is not valid: advanceSeconds: /],
+      ["/_sandbox/clock", '{"advanceSecond": 60}', /^the body is not valid: /],
+    ] as const) {
+      const response = await send(path, body);
+      expect([path, body, response.status, response.headers.get("content-type")]).toEqual([
+        path,
+        body,
+        400,
+        "application/json",
+      ]);
+      expect(((await response.json()) as { error: string }).error).toMatch(error);
+    }
+    expect(sandbox.faults.describe()).toEqual({ "sts:assumerole": ["Throttling"] });
+    expect(sandbox.clock.now() - before).toBeLessThan(60_000);
   });
 
   it("moves the clock and shows the journal", async () => {

@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   BucketAlreadyOwnedByYou,
   CreateBucketCommand,
@@ -22,9 +25,12 @@ import {
   type Credentials,
   expectError,
   policyJson,
+  presignS3Url,
+  runAwsCli,
   s3Client,
   signedRequest,
   startTestSandbox,
+  virtualHostS3Client,
   worldWithAdmin,
   xmlText,
 } from "../helpers/sandbox.js";
@@ -294,5 +300,165 @@ describe("virtual-host style", () => {
     expect(missing.body).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><RequestId>${id}</RequestId><HostId>${id}</HostId></Error>`,
     );
+  });
+});
+
+describe("virtual-host style through the SDK and S3 endpoint names", () => {
+  it("serves the SDK's own virtual-host requests (forcePathStyle: false) for localhost, s3.localhost and s3.REGION.localhost", async () => {
+    for (const host of ["localhost", "s3.localhost", "s3.us-east-1.localhost"]) {
+      const client = virtualHostS3Client(sandbox, deployer, host);
+      const key = `vhost-sdk/${host}.txt`;
+      const put = await client.send(new PutObjectCommand({ Bucket: "releases", Key: key, Body: host }));
+      expect(put.ETag).toBe(`"${md5(host)}"`);
+      const entry = sandbox.journal.find({ requestId: put.$metadata.requestId ?? "" })[0];
+      expect(entry).toMatchObject({ operation: "PutObject", resource: `arn:aws:s3:::releases/${key}` });
+      const got = await client.send(new GetObjectCommand({ Bucket: "releases", Key: key }));
+      expect(await got.Body?.transformToString()).toBe(host);
+      // The endpoint's own name, without a bucket, is path style: ListBuckets, not a bucket "s3…".
+      const listed = await client.send(new ListBucketsCommand({}));
+      expect(listed.Buckets?.map((bucket) => bucket.Name)).toContain("releases");
+    }
+  });
+
+  it("takes the bucket from bucket.s3.localhost, bucket.s3-REGION.localhost and a dotted bucket name", async () => {
+    const admin = s3Client(sandbox, ADMIN);
+    await admin.send(new CreateBucketCommand({ Bucket: "dotted.bucket" }));
+    for (const [host, bucket] of [
+      [`releases.s3.localhost:${sandbox.port}`, "releases"],
+      [`releases.s3-eu-west-1.localhost:${sandbox.port}`, "releases"],
+      [`releases.s3.dualstack.eu-west-1.localhost:${sandbox.port}`, "releases"],
+      [`dotted.bucket.s3.localhost:${sandbox.port}`, "dotted.bucket"],
+      [`dotted.bucket.localhost:${sandbox.port}`, "dotted.bucket"],
+    ] as const) {
+      const put = await signedRequest(sandbox, {
+        method: "PUT",
+        path: "/hosts/k",
+        host,
+        service: "s3",
+        credentials: ADMIN,
+        body: host,
+      });
+      expect([host, put.status]).toEqual([host, 200]);
+      expect(sandbox.state.buckets.get(bucket)?.objects.get("hosts/k")?.body.toString()).toBe(host);
+    }
+  });
+});
+
+describe("presigned URLs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "taskaccess-presign-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serves a presigned GetObject made as the SDK's presigner makes it (UNSIGNED-PAYLOAD), with session credentials", async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: "releases", Key: "presign/app 1.txt", Body: "presigned body" }),
+    );
+    const url = await presignS3Url(sandbox, deployer, {
+      method: "GET",
+      bucket: "releases",
+      key: "presign/app 1.txt",
+    });
+    expect(url).toContain("X-Amz-Content-Sha256=UNSIGNED-PAYLOAD");
+    expect(url).toContain("X-Amz-Security-Token=");
+    const response = await fetch(url);
+    expect([response.status, await response.text()]).toEqual([200, "presigned body"]);
+    const entry = sandbox.journal.find({ requestId: response.headers.get("x-amzn-requestid") ?? "" })[0];
+    expect(entry).toMatchObject({
+      operation: "GetObject",
+      action: "s3:GetObject",
+      decision: "allow",
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/s3-tests`,
+    });
+  });
+
+  it("refuses a tampered presigned URL with SignatureDoesNotMatch", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: "releases", Key: "presign/a.txt", Body: "a" }));
+    await s3.send(new PutObjectCommand({ Bucket: "releases", Key: "presign/b.txt", Body: "b" }));
+    const url = await presignS3Url(sandbox, deployer, {
+      method: "GET",
+      bucket: "releases",
+      key: "presign/a.txt",
+    });
+    expect((await fetch(url)).status).toBe(200);
+    const tampered = [
+      url.replace("presign/a.txt", "presign/b.txt"),
+      url.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=3600"),
+      url.replace(
+        /(X-Amz-Signature=[0-9a-f]{63})([0-9a-f])/,
+        (_, head: string, last: string) => `${head}${last === "0" ? "1" : "0"}`,
+      ),
+    ];
+    for (const bad of tampered) {
+      expect(bad).not.toBe(url);
+      const response = await fetch(bad);
+      const body = await response.text();
+      expect([response.status, xmlText(body, "Code")]).toEqual([403, "SignatureDoesNotMatch"]);
+    }
+    // The presigned method is part of the signature too.
+    const asPut = await fetch(url, { method: "PUT", body: "x" });
+    expect([asPut.status, xmlText(await asPut.text(), "Code")]).toEqual([403, "SignatureDoesNotMatch"]);
+  });
+
+  it("accepts a body of any hash on a presigned PutObject", async () => {
+    const url = await presignS3Url(sandbox, deployer, {
+      method: "PUT",
+      bucket: "releases",
+      key: "presign/upload.bin",
+    });
+    const response = await fetch(url, { method: "PUT", body: "uploaded through a presigned URL" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("etag")).toBe(`"${md5("uploaded through a presigned URL")}"`);
+    expect(sandbox.state.buckets.get("releases")?.objects.get("presign/upload.bin")?.body.toString()).toBe(
+      "uploaded through a presigned URL",
+    );
+  });
+
+  it("serves a presigned URL from the AWS CLI (aws s3 presign, SigV4 as the profile asks)", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: "releases", Key: "presign/cli.txt", Body: "from the cli" }));
+    const config = join(dir, "config");
+    writeFileSync(config, "[default]\ns3 =\n    signature_version = s3v4\n");
+    const result = await runAwsCli(
+      sandbox,
+      deployer,
+      ["s3", "presign", "s3://releases/presign/cli.txt", "--expires-in", "300"],
+      { AWS_CONFIG_FILE: config },
+    );
+    expect(result.code).toBe(0);
+    const url = result.stdout.trim();
+    expect(url).toContain("X-Amz-Signature=");
+    expect(url).not.toContain("X-Amz-Content-Sha256");
+    const response = await fetch(url);
+    expect([response.status, await response.text()]).toEqual([200, "from the cli"]);
+  });
+
+  it("answers an expired presigned URL with AccessDenied, and one valid for over a week with AuthorizationQueryParametersError", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: "releases", Key: "presign/old.txt", Body: "old" }));
+    const url = await presignS3Url(sandbox, deployer, {
+      method: "GET",
+      bucket: "releases",
+      key: "presign/old.txt",
+      expiresIn: 60,
+      signingDate: new Date(sandbox.clock.now() - 120_000),
+    });
+    const expired = await fetch(url);
+    const body = await expired.text();
+    expect([expired.status, xmlText(body, "Code"), xmlText(body, "Message")]).toEqual([
+      403,
+      "AccessDenied",
+      "Request has expired",
+    ]);
+    const week = await presignS3Url(sandbox, deployer, {
+      method: "GET",
+      bucket: "releases",
+      key: "presign/old.txt",
+      expiresIn: 604_800,
+    });
+    expect((await fetch(week)).status).toBe(200);
+    const tooLong = await fetch(week.replace("X-Amz-Expires=604800", "X-Amz-Expires=604801"));
+    const tooLongBody = await tooLong.text();
+    expect([tooLong.status, xmlText(tooLongBody, "Code"), xmlText(tooLongBody, "Message")]).toEqual([
+      400,
+      "AuthorizationQueryParametersError",
+      "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds",
+    ]);
   });
 });

@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
 import { ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   AssumeRoleCommand,
@@ -23,9 +28,11 @@ import {
   policyJson,
   READER,
   s3Client,
+  signedQuery,
   startTestSandbox,
   stsClient,
   worldWithAdmin,
+  xmlText,
 } from "../helpers/sandbox.js";
 
 let sandbox: RunningSandbox;
@@ -423,6 +430,199 @@ describe("AssumeRole authorization", () => {
       400,
       validation("x", "externalId", "have length greater than or equal to 2"),
     );
+  });
+});
+
+describe("AssumeRole and the caller's own policies", () => {
+  it("refuses AssumeRole under an explicit deny in the caller's policies, even when the trust policy names the caller's role", async () => {
+    const target = `arn:aws:iam::${ACCOUNT}:role/trusts-deployer`;
+    await iamClient(sandbox, ADMIN).send(
+      new CreateRoleCommand({
+        RoleName: "trusts-deployer",
+        AssumeRolePolicyDocument: policyJson({
+          Effect: "Allow",
+          Principal: { AWS: DEPLOYER },
+          Action: "sts:AssumeRole",
+        }),
+      }),
+    );
+    const { credentials } = await assumeRole(sandbox, base, { RoleSessionName: "deny-chain" });
+    // The trust policy names the role itself, so deployer's identity policy need not allow it.
+    const allowed = await assume({ RoleArn: target, RoleSessionName: "allowed" }, credentials);
+    expect(allowed.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/trusts-deployer/allowed`);
+
+    await iamClient(sandbox, base).send(
+      new PutRolePolicyCommand({
+        RoleName: "deployer",
+        PolicyName: "no-assume",
+        PolicyDocument: policyJson({ Effect: "Deny", Action: "sts:AssumeRole", Resource: target }),
+      }),
+    );
+    try {
+      const denied = await expectError(
+        assume({ RoleArn: target, RoleSessionName: "denied" }, credentials),
+        "AccessDenied",
+        403,
+        `User: arn:aws:sts::${ACCOUNT}:assumed-role/deployer/deny-chain is not authorized to perform: sts:AssumeRole on resource: ${target} with an explicit deny in an identity-based policy: no-assume`,
+      );
+      expect(sandbox.journal.find({ requestId: denied.$metadata.requestId ?? "" })[0]).toMatchObject({
+        action: "sts:AssumeRole",
+        decision: "deny",
+        reason: 'Explicitly denied by statement 0 of identity-based policy "no-assume".',
+      });
+    } finally {
+      await iamClient(sandbox, base).send(
+        new DeleteRolePolicyCommand({ RoleName: "deployer", PolicyName: "no-assume" }),
+      );
+    }
+    // An explicit deny in the caller's session policy refuses it as well.
+    const narrowed = await assumeRole(sandbox, base, {
+      RoleSessionName: "deny-session",
+      Policy: policyJson(
+        { Effect: "Allow", Action: "*", Resource: "*" },
+        { Effect: "Deny", Action: "sts:AssumeRole", Resource: target },
+      ),
+    });
+    await expectError(
+      assume({ RoleArn: target }, narrowed.credentials),
+      "AccessDenied",
+      403,
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/deployer/deny-session is not authorized to perform: sts:AssumeRole on resource: ${target} with an explicit deny in a session policy: session policy`,
+    );
+    // Without the deny, the same session assumes it.
+    expect(
+      (await assume({ RoleArn: target, RoleSessionName: "again" }, credentials)).AssumedRoleUser?.Arn,
+    ).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/trusts-deployer/again`);
+  });
+});
+
+describe("AssumeRole's request context", () => {
+  it("has aws:MultiFactorAuthPresent for a session's request and not for long-term keys", async () => {
+    // The usual "deny without MFA" statement: Bool on a missing key does not match, so it spares
+    // long-term keys and catches sessions made without MFA.
+    const mfaCheck = `arn:aws:iam::${ACCOUNT}:role/mfa-check`;
+    await iamClient(sandbox, ADMIN).send(
+      new CreateRoleCommand({
+        RoleName: "mfa-check",
+        AssumeRolePolicyDocument: policyJson(
+          { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" },
+          {
+            Effect: "Deny",
+            Principal: { AWS: "*" },
+            Action: "sts:AssumeRole",
+            Condition: { Bool: { "aws:MultiFactorAuthPresent": "false" } },
+          },
+        ),
+      }),
+    );
+    const byUser = await assume({ RoleArn: mfaCheck, RoleSessionName: "long-term" });
+    expect(byUser.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/mfa-check/long-term`);
+
+    await iamClient(sandbox, base).send(
+      new PutRolePolicyCommand({
+        RoleName: "deployer",
+        PolicyName: "assume-mfa-check",
+        PolicyDocument: policyJson({ Effect: "Allow", Action: "sts:AssumeRole", Resource: mfaCheck }),
+      }),
+    );
+    try {
+      const { credentials } = await assumeRole(sandbox, base, { RoleSessionName: "no-mfa" });
+      await expectError(
+        assume({ RoleArn: mfaCheck, RoleSessionName: "chained" }, credentials),
+        "AccessDenied",
+        403,
+        `User: arn:aws:sts::${ACCOUNT}:assumed-role/deployer/no-mfa is not authorized to perform: sts:AssumeRole on resource: ${mfaCheck}`,
+      );
+    } finally {
+      await iamClient(sandbox, base).send(
+        new DeleteRolePolicyCommand({ RoleName: "deployer", PolicyName: "assume-mfa-check" }),
+      );
+    }
+  });
+
+  it("gives the trust policy aws:RequestTag/<key> and aws:TagKeys for sts:TagSession, and journals the AssumeRole", async () => {
+    const tagCheck = `arn:aws:iam::${ACCOUNT}:role/tag-check`;
+    const root = { AWS: `arn:aws:iam::${ACCOUNT}:root` };
+    await iamClient(sandbox, ADMIN).send(
+      new CreateRoleCommand({
+        RoleName: "tag-check",
+        AssumeRolePolicyDocument: policyJson(
+          { Effect: "Allow", Principal: root, Action: "sts:AssumeRole" },
+          {
+            Effect: "Allow",
+            Principal: root,
+            Action: "sts:TagSession",
+            Condition: {
+              StringEquals: { "aws:RequestTag/team": "platform" },
+              "ForAllValues:StringEquals": { "aws:TagKeys": ["team", "ticket"] },
+            },
+          },
+        ),
+      }),
+    );
+    const tagged = await assume({
+      RoleArn: tagCheck,
+      RoleSessionName: "tagged",
+      Tags: [
+        { Key: "team", Value: "platform" },
+        { Key: "ticket", Value: "OPS-1" },
+      ],
+    });
+    expect(tagged.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/tag-check/tagged`);
+    // The journal entry is the AssumeRole's, not overwritten by the sts:TagSession check after it.
+    expect(sandbox.journal.find({ requestId: tagged.$metadata.requestId ?? "" })[0]).toMatchObject({
+      action: "sts:AssumeRole",
+      resource: tagCheck,
+      decision: "allow",
+      reason: 'Allowed by statement 0 of the trust policy "trust-policy".',
+    });
+
+    const refused = `User: arn:aws:iam::${ACCOUNT}:user/base is not authorized to perform: sts:TagSession on resource: ${tagCheck}`;
+    const wrongValue = await expectError(
+      assume({ RoleArn: tagCheck, Tags: [{ Key: "team", Value: "other" }] }),
+      "AccessDenied",
+      403,
+      refused,
+    );
+    expect(sandbox.journal.find({ requestId: wrongValue.$metadata.requestId ?? "" })[0]).toMatchObject({
+      action: "sts:TagSession",
+      decision: "deny",
+    });
+    await expectError(
+      assume({
+        RoleArn: tagCheck,
+        Tags: [
+          { Key: "team", Value: "platform" },
+          { Key: "owner", Value: "me" },
+        ],
+      }),
+      "AccessDenied",
+      403,
+      refused,
+    );
+  });
+});
+
+describe("AssumeRole's response", () => {
+  it("writes Expiration without milliseconds, and PackedPolicySize only for session policies or tags", async () => {
+    const raw = await signedQuery(sandbox, "sts", base, {
+      Action: "AssumeRole",
+      RoleArn: DEPLOYER,
+      RoleSessionName: "plain",
+    });
+    expect(raw.status).toBe(200);
+    expect(xmlText(raw.body, "Expiration")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(raw.body).not.toContain("PackedPolicySize");
+
+    const plain = await assume({ RoleSessionName: "plain-sdk" });
+    expect(plain.PackedPolicySize).toBeUndefined();
+    expect((plain.Credentials?.Expiration?.getTime() ?? 1) % 1000).toBe(0);
+    const withPolicy = await assume({
+      Policy: policyJson({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }),
+    });
+    expect(withPolicy.PackedPolicySize).toBeGreaterThan(0);
+    const withTags = await assume({ Tags: [{ Key: "team", Value: "platform" }] });
+    expect(withTags.PackedPolicySize).toBeGreaterThan(0);
   });
 });
 
