@@ -119,6 +119,8 @@ export type SessionEndEvent = EventCommon & {
   exitCode: number;
   durationMs: number;
   revoked: boolean;
+  /** Why the run failed when taskaccess itself failed (AssumeRole refused, interrupted, …). */
+  error?: string | undefined;
 };
 
 export type SessionEvent =
@@ -167,7 +169,10 @@ export function assertNoSecrets(value: unknown): void {
     for (const [key, child] of Object.entries(node)) {
       const childPath = path === "" ? key : `${path}.${key}`;
       const folded = key.toLowerCase().replace(/[\s_-]/g, "");
-      if (SECRET_KEY_PARTS.some((part) => folded.includes(part))) {
+      // The keys of params and tags are names the task file chose (a parameter may well be called
+      // secret_key); their values are public by design: they are in the session policy and on STS.
+      const userNamed = path === "params" || path === "tags";
+      if (!userNamed && SECRET_KEY_PARTS.some((part) => folded.includes(part))) {
         throw new SessionLogError(`refusing to write a secret to the session log: field ${childPath}`, {
           hint: BUG_HINT,
         });

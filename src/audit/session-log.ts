@@ -303,7 +303,7 @@ function fsError(message: string, path: string, error: unknown): SessionLogError
 }
 
 function damagedLogHint(file: string): string {
-  return `run \`taskaccess log verify ${file}\` to see the damage; keep the file for review and move it aside to start a new log`;
+  return `run \`taskaccess log verify --log ${file}\` to see the damage; keep the file for review and move it aside to start a new log`;
 }
 
 function formatMode(mode: number): string {

@@ -37,13 +37,15 @@ export function parseRevokeName(name: string): ParsedRevokeName | undefined {
   };
 }
 
-// Denies everything to exactly one session: its aws:userid is RoleId:RoleSessionName.
+// Denies everything to exactly one session: its aws:userid is RoleId:RoleSessionName. The Sid is
+// there on purpose: it makes a single policy larger than the same policy rewritten to hold two
+// sessions by tag, so that folding another session into it never needs free room on the role.
 export function singleRevokeDocument(assumedRoleId: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "TaskaccessRevoke",
+        Sid: "TaskaccessRevokeOneSession",
         Effect: "Deny",
         Action: "*",
         Resource: "*",
@@ -63,7 +65,6 @@ export function compactedRevokeDocument(sessionIds: readonly string[]): string {
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "TaskaccessRevokeCompacted",
         Effect: "Deny",
         Action: "*",
         Resource: "*",

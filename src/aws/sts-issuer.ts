@@ -14,6 +14,8 @@ export interface AwsClientOptions {
   maxAttempts?: number | undefined;
   /** Per-request socket timeout. */
   requestTimeoutMs?: number | undefined;
+  /** Fixed base credentials instead of the SDK's default chain (tests, the demo). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
 }
 
 /** Retry budget for STS calls: throttling and 5xx are retried with backoff and jitter by the SDK. */
@@ -31,6 +33,7 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
         ...(options.region ? { region: options.region } : {}),
         ...(options.profile ? { profile: options.profile } : {}),
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
         maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         requestHandler: new NodeHttpHandler({
           connectionTimeout: 5_000,

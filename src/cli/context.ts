@@ -26,8 +26,16 @@ export interface CliContext {
 
 // The real process's streams and environment, read once at start-up rather than at import time.
 export function processIo(): CliIo {
+  // `taskaccess log | head` closes the pipe early: stop writing instead of crashing on EPIPE.
+  let stdoutClosed = false;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    stdoutClosed = true;
+  });
   return {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => {
+      if (!stdoutClosed) process.stdout.write(text);
+    },
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),

@@ -24,7 +24,7 @@ const SHOWN_FIELDS: Record<string, string[]> = {
   "process.exit": ["code", "signal", "durationMs", "timedOut", "error"],
   "session.revoked": ["policyName", "method", "attempts", "note", "revokedBy"],
   "revocation.failed": ["error", "attempts", "expiration", "revokedBy"],
-  "session.end": ["exitCode", "durationMs", "revoked"],
+  "session.end": ["exitCode", "durationMs", "revoked", "error"],
 };
 
 // The fields of an event a person wants on one line (`log show`, `demo`); --json has them all.

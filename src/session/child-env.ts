@@ -15,10 +15,20 @@ export const STRIPPED_EXACT = [
   "AWS_ROLE_ARN",
   "AWS_ROLE_SESSION_NAME",
   "AWS_ACCOUNT_ID",
+  // Read by the AWS SDK for Java v1 as alternatives to AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+  "AWS_ACCESS_KEY",
+  "AWS_SECRET_KEY",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
 ] as const;
-export const STRIPPED_PREFIXES = ["AWS_CONTAINER_", "AWS_CREDENTIAL_", "AWS_SSO_", "AWS_VAULT"] as const;
+// AWS_BEARER_TOKEN_<SERVICE>: API keys (Amazon Bedrock) that the SDKs use in place of SigV4.
+export const STRIPPED_PREFIXES = [
+  "AWS_CONTAINER_",
+  "AWS_CREDENTIAL_",
+  "AWS_SSO_",
+  "AWS_VAULT",
+  "AWS_BEARER_TOKEN_",
+] as const;
 
 export interface ChildEnvInput {
   parent: Readonly<Record<string, string | undefined>>;

@@ -53,6 +53,8 @@ export interface RunOutcome {
   revocationError?: TaskAccessError | undefined;
   expiration?: Date | undefined;
   durationMs: number;
+  /** Set when taskaccess itself failed after the session started; teardown has run. */
+  failure?: TaskAccessError | undefined;
 }
 
 // plan → assume → supervise → revoke → record. Every exit path after AssumeRole goes through the
@@ -60,13 +62,14 @@ export interface RunOutcome {
 export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const { clock, audit } = deps;
   const started = clock.now();
-  const caller = await deps.issuer.callerIdentity(deps.interrupt);
   const region = plan.task.region ?? (await deps.issuer.region());
+  // Unknown until STS says; the start record is written before any STS call, so it has none.
+  let callerArn: string | null = null;
   const common = () => ({
     time: new Date(clock.now()).toISOString(),
     session: plan.sessionId,
     task: plan.task.name,
-    caller: caller.arn,
+    caller: callerArn,
     host: deps.host,
     ...(plan.ci ? { ci: plan.ci } : {}),
   });
@@ -101,6 +104,64 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
       deps.warn(`could not write ${event.event} to the session log: ${messageOf(error)}`);
     });
 
+  // Revokes the session and records the outcome; never throws, so every path can call it.
+  const revokeAndRecord = async (
+    assumedRoleId: string | undefined,
+    expiration: Date,
+  ): Promise<{ revoked: boolean; error?: TaskAccessError | undefined }> => {
+    try {
+      const result = await deps.revoker.revoke({
+        roleArn: plan.task.role,
+        sessionName: plan.sessionName,
+        assumedRoleId,
+        sessionTag: plan.sessionId,
+        expiration,
+      });
+      await record({
+        event: "session.revoked",
+        ...common(),
+        role: plan.task.role,
+        policyName: result.policyName,
+        method: result.method,
+        attempts: result.attempts,
+        note: result.note ?? null,
+      });
+      return { revoked: true };
+    } catch (error) {
+      const revocationError =
+        error instanceof TaskAccessError
+          ? error
+          : new TaskAccessError(messageOf(error), { exitCode: ExitCode.unavailable, cause: error });
+      await record({
+        event: "revocation.failed",
+        ...common(),
+        role: plan.task.role,
+        error: revocationError.message,
+        attempts: attemptsOf(error),
+        expiration: expiration.toISOString(),
+      });
+      return { revoked: false, error: revocationError };
+    }
+  };
+
+  let caller: CallerIdentity;
+  try {
+    caller = await deps.issuer.callerIdentity(deps.interrupt);
+    callerArn = caller.arn;
+  } catch (error) {
+    // No credentials can have been issued: GetCallerIdentity creates nothing.
+    const failure = interruptedOr(deps, error);
+    await record({
+      event: "session.end",
+      ...common(),
+      exitCode: failure.exitCode,
+      durationMs: clock.now() - started,
+      revoked: false,
+      error: failure.message,
+    });
+    throw failure;
+  }
+
   let credentials: Awaited<ReturnType<CredentialIssuer["assumeRole"]>>;
   try {
     credentials = await deps.issuer.assumeRole({
@@ -115,14 +176,31 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     });
   } catch (error) {
     const failure = interruptedOr(deps, error);
+    // Interrupted, timed out or cut off: STS may have issued credentials that never reached us.
+    // Only a definite refusal (access denied, a malformed request) is known to have issued none.
+    const definite = failure.exitCode === ExitCode.accessDenied || failure.exitCode === ExitCode.taskFile;
+    const teardown = definite
+      ? { revoked: false }
+      : await revokeAndRecord(undefined, new Date(clock.now() + plan.task.durationSeconds * 1000));
     await record({
       event: "session.end",
       ...common(),
       exitCode: failure.exitCode,
       durationMs: clock.now() - started,
-      revoked: false,
+      revoked: teardown.revoked,
+      error: failure.message,
     });
-    throw failure;
+    if (definite) throw failure;
+    return {
+      exitCode: failure.exitCode,
+      sessionId: plan.sessionId,
+      sessionName: plan.sessionName,
+      caller,
+      revoked: teardown.revoked,
+      revocationError: teardown.error,
+      durationMs: clock.now() - started,
+      failure,
+    };
   }
 
   let exitCode: number = ExitCode.internal;
@@ -190,41 +268,18 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     failure = interruptedOr(deps, error);
     exitCode = failure.exitCode;
   } finally {
-    try {
-      const result = await deps.revoker.revoke({
-        roleArn: plan.task.role,
-        sessionName: plan.sessionName,
-        assumedRoleId: credentials.assumedRoleId,
-        sessionTag: plan.sessionId,
-        expiration: credentials.expiration,
-      });
-      revoked = true;
-      await record({
-        event: "session.revoked",
-        ...common(),
-        role: plan.task.role,
-        policyName: result.policyName,
-        method: result.method,
-        attempts: result.attempts,
-        note: result.note ?? null,
-      });
-    } catch (error) {
-      revocationError =
-        error instanceof TaskAccessError
-          ? error
-          : new TaskAccessError(messageOf(error), { exitCode: ExitCode.unavailable, cause: error });
-      await record({
-        event: "revocation.failed",
-        ...common(),
-        role: plan.task.role,
-        error: revocationError.message,
-        attempts: attemptsOf(error),
-        expiration: credentials.expiration.toISOString(),
-      });
-    }
-    await record({ event: "session.end", ...common(), exitCode, durationMs: clock.now() - started, revoked });
+    const teardown = await revokeAndRecord(credentials.assumedRoleId, credentials.expiration);
+    revoked = teardown.revoked;
+    revocationError = teardown.error;
+    await record({
+      event: "session.end",
+      ...common(),
+      exitCode,
+      durationMs: clock.now() - started,
+      revoked,
+      ...(failure ? { error: failure.message } : {}),
+    });
   }
-  if (failure) throw failure;
   return {
     exitCode,
     sessionId: plan.sessionId,
@@ -235,6 +290,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     revocationError,
     expiration: credentials.expiration,
     durationMs: clock.now() - started,
+    failure,
   };
 }
 

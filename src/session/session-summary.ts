@@ -56,6 +56,8 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
       };
       sessions.set(event.session, summary);
     }
+    // session.start is written before STS names the caller; later events carry it.
+    if (summary.caller === null && typeof event.caller === "string") summary.caller = event.caller;
     switch (event.event) {
       case "session.start":
         summary.startedAt = event.time;

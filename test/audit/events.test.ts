@@ -41,7 +41,7 @@ describe("session events", () => {
     [{ secretAccessKey: "x" }, "secretAccessKey"],
     [{ credentials: { SessionToken: "x" } }, "credentials.SessionToken"],
     [{ env: [{ ok: 1 }, { AWS_SECRET_ACCESS_KEY: "x" }] }, "env[1].AWS_SECRET_ACCESS_KEY"],
-    [{ tags: { "aws-session-token": "x" } }, "tags.aws-session-token"],
+    [{ nested: { tags: { "aws-session-token": "x" } } }, "nested.tags.aws-session-token"],
     [{ SecretAccessKey: "x" }, "SecretAccessKey"],
     [{ a: { b: { sessionToken: null } } }, "a.b.sessionToken"],
   ])("refuses a secret-named key anywhere: %j", (value, path) => {
@@ -54,6 +54,13 @@ describe("session events", () => {
     expect((error as SessionLogError).hint).toBe(
       "this is a bug in taskaccess; please report it with the command you ran",
     );
+  });
+
+  it("lets the task file's own names through: a parameter or tag may be called secret_key", () => {
+    // Their values are in the session policy and on STS already; only the key looks like a secret.
+    expect(() =>
+      assertNoSecrets({ params: { secret_key: "v1" }, tags: { "session-token": "t" } }),
+    ).not.toThrow();
   });
 
   it("puts v, seq and prev first and returns the record as written", () => {

@@ -189,7 +189,7 @@ describe("SessionLog", () => {
       `the session log ${path} ends in an incomplete line (a write was cut short), so nothing can be chained onto it`,
     );
     expect(error.hint).toBe(
-      `run \`taskaccess log verify ${path}\` to see the damage; keep the file for review and move it aside to start a new log`,
+      `run \`taskaccess log verify --log ${path}\` to see the damage; keep the file for review and move it aside to start a new log`,
     );
     expect(readFileSync(path)).toEqual(before);
   });

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
-import type { LogRecord } from "../../audit/events.js";
 import { isProcessAlive } from "../../audit/file-lock.js";
 import { verifySessionLog } from "../../audit/verify-log.js";
 import { ExitCode, UsageError } from "../../errors.js";
@@ -15,10 +14,10 @@ import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
 
 interface LogOptions {
-  log?: string;
-  task?: string;
-  since?: string;
-  json?: boolean;
+  log?: string | undefined;
+  task?: string | undefined;
+  since?: string | undefined;
+  json?: boolean | undefined;
 }
 
 // `taskaccess log`: what a security reviewer reads: sessions, one session, the chain.
@@ -91,6 +90,8 @@ function showCommand(ctx: CliContext): Command {
       const { sessions, records } = await loadSessions(path);
       const session = findSession(sessions, id);
       const events = records.filter((record) => record.session === session.session);
+      // `log show X --json`: commander gives flags the parent also defines to the parent.
+      options.json ??= cmd.parent?.opts<LogOptions>().json;
       const status = statusOf(session, { now: Date.now(), host: hostname() });
       if (options.json) {
         ctx.io.stdout(stringifyJson({ log: path, session: { ...session, status }, events }));
@@ -122,6 +123,7 @@ function verifyCommand(ctx: CliContext): Command {
     .action(async (options: LogOptions, cmd: Command) => {
       const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
       await loadSessions(path); // the same "no session log at …" error as the other log commands
+      options.json ??= cmd.parent?.opts<LogOptions>().json;
       const result = await verifySessionLog(path);
       if (!result.ok) ctx.exitCode = ExitCode.findings;
       if (options.json) {
@@ -144,7 +146,15 @@ function verifyCommand(ctx: CliContext): Command {
 }
 
 /** What the REVOKED column says about a session. */
-export type SessionStatus = "yes" | "FAILED" | "PENDING" | "running" | "expired" | "no" | "none issued";
+export type SessionStatus =
+  | "yes"
+  | "FAILED"
+  | "PENDING"
+  | "running"
+  | "open elsewhere"
+  | "expired"
+  | "no"
+  | "none issued";
 
 // One word for a reviewer: is access from this session over?
 export function statusOf(session: SessionSummary, context: { now: number; host: string }): SessionStatus {
@@ -154,8 +164,9 @@ export function statusOf(session: SessionSummary, context: { now: number; host: 
   if (expired) return "expired";
   if (session.revocationFailed) return "FAILED";
   if (!session.ended) {
-    const alive = session.host === context.host && session.pid !== null && isProcessAlive(session.pid);
-    return alive ? "running" : "PENDING";
+    // Another machine's run cannot be checked from here; `revoke SESSION` can still end it.
+    if (session.host !== context.host) return "open elsewhere";
+    return session.pid !== null && isProcessAlive(session.pid) ? "running" : "PENDING";
   }
   return "no";
 }

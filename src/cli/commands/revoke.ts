@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import { Command } from "commander";
 import { isProcessAlive } from "../../audit/file-lock.js";
 import { createIamRevoker } from "../../aws/iam-revoker.js";
@@ -6,6 +7,7 @@ import { createStsIssuer } from "../../aws/sts-issuer.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { loadSessions } from "../../session/load-sessions.js";
 import { findSession, type RevokeReport, revokeSessions } from "../../session/revoke-sessions.js";
+import { createRoleLock } from "../../session/role-lock.js";
 import { findPendingSessions } from "../../session/session-summary.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import type { CliContext } from "../context.js";
@@ -56,7 +58,11 @@ export function revokeCommand(ctx: CliContext): Command {
       const issuer = createStsIssuer(clientOptions);
       const caller = await issuer.callerIdentity();
       const reports = await revokeSessions(targets, {
-        revoker: createIamRevoker({ ...clientOptions, clock: { now: Date.now } }),
+        revoker: createIamRevoker({
+          ...clientOptions,
+          clock: { now: Date.now },
+          serialize: createRoleLock({ directory: dirname(audit.path), host, clock: { now: Date.now } }),
+        }),
         audit,
         clock: { now: Date.now },
         host,

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from "node:os";
+import { dirname } from "node:path";
 import { Command } from "commander";
 import { createIamRevoker } from "../../aws/iam-revoker.js";
 import { createStsIssuer } from "../../aws/sts-issuer.js";
@@ -6,6 +7,7 @@ import { cryptoRandom } from "../../sandbox/ids.js";
 import { buildChildEnv } from "../../session/child-env.js";
 import { planRun } from "../../session/plan-run.js";
 import { createProcessRunner, FORWARDED_SIGNALS } from "../../session/process-runner.js";
+import { createRoleLock } from "../../session/role-lock.js";
 import { type RunOutcome, runSession } from "../../session/run-session.js";
 import { openTaskFile } from "../../task/open-task-file.js";
 import { parseParamFlags } from "../../task/params.js";
@@ -15,6 +17,7 @@ import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
 import { openAuditLog } from "../open-audit-log.js";
 import { globalOptions } from "../program.js";
+import { reportError } from "../report-error.js";
 
 interface RunOptions extends AwsFlags {
   param?: string[];
@@ -80,7 +83,15 @@ export function runCommand(ctx: CliContext): Command {
       try {
         const outcome = await runSession(plan, {
           issuer: createStsIssuer(clientOptions),
-          revoker: createIamRevoker({ ...clientOptions, clock: { now: Date.now } }),
+          revoker: createIamRevoker({
+            ...clientOptions,
+            clock: { now: Date.now },
+            serialize: createRoleLock({
+              directory: dirname(audit.path),
+              host: hostname(),
+              clock: { now: Date.now },
+            }),
+          }),
           runner: createProcessRunner(signals ?? { on: () => {}, off: () => {} }),
           audit,
           clock: { now: Date.now },
@@ -93,8 +104,9 @@ export function runCommand(ctx: CliContext): Command {
           interruptedBy: () => interruptedBy,
           warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
         });
+        // The error first, then the summary: the last line on stderr always says whether access ended.
+        ctx.exitCode = outcome.failure ? reportError(ctx, outcome.failure, false) : outcome.exitCode;
         io.stderr(summarize(ctx, plan.task.name, outcome));
-        ctx.exitCode = outcome.exitCode;
       } finally {
         for (const { signal, listener } of listeners) signals?.off(signal, listener);
       }
@@ -105,11 +117,13 @@ function summarize(ctx: CliContext, task: string, outcome: RunOutcome): string {
   const c = ctx.err;
   const seconds = (outcome.durationMs / 1000).toFixed(1);
   const child = outcome.child;
-  const how = child?.timedOut
-    ? `timed out, exit ${outcome.exitCode}`
-    : child?.signal
-      ? `killed by ${child.signal}, exit ${outcome.exitCode}`
-      : `exit ${outcome.exitCode}`;
+  const how = outcome.failure
+    ? `failed, exit ${outcome.exitCode}`
+    : child?.timedOut
+      ? `timed out, exit ${outcome.exitCode}`
+      : child?.signal
+        ? `killed by ${child.signal}, exit ${outcome.exitCode}`
+        : `exit ${outcome.exitCode}`;
   const head = `taskaccess: task ${task}, session ${outcome.sessionName}, ${how}, ${seconds}s`;
   if (outcome.revoked) return `${head}, ${c.green("access revoked")}\n`;
   const until = outcome.expiration?.toISOString() ?? "their expiry";
