@@ -3,6 +3,9 @@ import type { Finding } from "../policy/finding.js";
 import type { Diagnostic, SourceLocation } from "../task/diagnostic.js";
 import { formatLocation } from "../task/diagnostic.js";
 
+/** Characters of a source line shown under an error. */
+const SNIPPET_WIDTH = 160;
+
 // Compiler-style: "file:line:col: error: message", the line itself, a caret under the spot, a hint.
 export function formatDiagnostic(c: ChalkInstance, diagnostic: Diagnostic, label = "error"): string {
   return formatEntry(c, c.red.bold(label), diagnostic.message, diagnostic.location, [
@@ -31,11 +34,14 @@ function formatEntry(
   if (location) {
     const number = String(location.line);
     const gutter = " ".repeat(number.length);
-    const visible = location.lineText.replace(/\t/g, " ");
+    // A long line is shown as a window around the spot, so one line cannot flood the terminal.
+    const full = location.lineText.replace(/\t/g, " ");
+    const start = Math.max(0, Math.min(location.column - 1 - 40, full.length - SNIPPET_WIDTH));
+    const visible = `${start > 0 ? "…" : ""}${full.slice(start, start + SNIPPET_WIDTH)}${start + SNIPPET_WIDTH < full.length ? "…" : ""}`;
+    const caretAt = location.column - 1 - start + (start > 0 ? 1 : 0);
+    const carets = Math.max(1, Math.min(location.length, SNIPPET_WIDTH - (location.column - 1 - start)));
     lines.push(`  ${c.dim(`${number} |`)} ${visible}`);
-    lines.push(
-      `  ${c.dim(`${gutter} |`)} ${" ".repeat(location.column - 1)}${c.red("^".repeat(location.length))}`,
-    );
+    lines.push(`  ${c.dim(`${gutter} |`)} ${" ".repeat(caretAt)}${c.red("^".repeat(carets))}`);
   }
   for (const note of notes) if (note) lines.push(`  ${note}`);
   return `${lines.join("\n")}\n`;

@@ -57,6 +57,8 @@ export function createProgram(ctx: CliContext): Command {
     // addCommand() does not pass on exitOverride and the output streams; without them commander
     // would call process.exit() itself on a bad option and skip our error handling.
     program.addCommand(command.copyInheritedSettings(program));
+    // Nested commands (log show, log verify) inherit from their parent only once it has inherited.
+    for (const sub of command.commands) sub.copyInheritedSettings(command);
   }
   program.argument("[command]").action((command: string | undefined) => {
     if (command !== undefined) {

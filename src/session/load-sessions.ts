@@ -16,12 +16,17 @@ export interface LoadedSessions {
 // Reads the whole log into session summaries for `log`, `revoke` and `gc`; a missing log is an
 // error that says where taskaccess looked, because an empty answer would hide a wrong path.
 export async function loadSessions(path: string): Promise<LoadedSessions> {
-  try {
-    await stat(path);
-  } catch {
+  const stats = await stat(path).catch(() => undefined);
+  if (!stats) {
     throw new TaskAccessError(`no session log at ${path}`, {
       exitCode: ExitCode.usage,
       hint: "name it with --log PATH or TASKACCESS_LOG, or set `log` in the task file",
+    });
+  }
+  if (!stats.isFile()) {
+    throw new TaskAccessError(`the session log ${path} is not a file`, {
+      exitCode: ExitCode.usage,
+      hint: "--log, TASKACCESS_LOG and the task file's `log` name the log file itself, not its directory",
     });
   }
   const records: LogRecord[] = [];

@@ -23,7 +23,8 @@ const DANGEROUS: ReadonlyArray<[string, string]> = [
 
 // Turns repeated `--param name=value` flags into a map; a malformed flag is a usage error.
 export function parseParamFlags(flags: readonly string[]): Record<string, string> {
-  const values: Record<string, string> = {};
+  // No prototype: `--param __proto__=x` must be an unknown parameter, not a silent no-op.
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const flag of flags) {
     const eq = flag.indexOf("=");
     if (eq <= 0) {

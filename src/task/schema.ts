@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { findNestedQuantifier } from "./regex-safety.js";
 
 // Limits below come from the STS service model (botocore/data/sts/2011-06-15/service-2.json):
 // roleDurationSecondsType 900..43200, tagListType max 50, tagKeyType 1..128 and
@@ -148,12 +149,21 @@ export const paramSchema = z
     pattern: z
       .string({ error: "`pattern` is required: a regular expression every value must match" })
       .min(1)
-      .refine(isValidRegex, { error: "is not a valid regular expression" }),
+      .max(1024)
+      .refine(isValidRegex, { error: "is not a valid regular expression" })
+      .refine((pattern) => findNestedQuantifier(pattern) === undefined, {
+        error:
+          "has a repeated group that repeats something inside it with nothing fixed between repetitions, such as (a+)+: matching can take exponential time; write it without the nesting, for example a+",
+      }),
     description: z.string().max(1024).optional(),
     default: z.string().max(256).optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.default !== undefined && isValidRegex(value.pattern)) {
+    if (
+      value.default !== undefined &&
+      isValidRegex(value.pattern) &&
+      findNestedQuantifier(value.pattern) === undefined
+    ) {
       if (!new RegExp(`^(?:${value.pattern})$`, "u").test(value.default)) {
         ctx.addIssue({ code: "custom", path: ["default"], message: "does not match `pattern`" });
       }

@@ -17,12 +17,15 @@ export const MAX_ALIAS_COUNT = 50;
 // Parses YAML strictly (duplicate keys, tabs and alias bombs are errors) and keeps positions.
 export function parseYaml(file: string, text: string): { parsed?: ParsedYaml; diagnostics: Diagnostic[] } {
   const source = new SourceText(file, text);
-  const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, merge: false });
+  // uniqueKeys is checked below in one pass: the library's own check compares every key of a
+  // mapping with every other, which takes minutes on a 1 MB file of one big mapping.
+  const doc = parseDocument(text, { uniqueKeys: false, strict: true, prettyErrors: false, merge: false });
   const diagnostics: Diagnostic[] = doc.errors.map((error) => ({
     message: cleanYamlMessage(error.message),
     location: source.locate(error.pos[0], error.pos[1]),
   }));
-  if (diagnostics.length > 0) return { diagnostics };
+  if (diagnostics.length === 0) diagnostics.push(...checkKeys(doc.contents, source));
+  if (diagnostics.length > 0) return { diagnostics: capDiagnostics(diagnostics) };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -44,6 +47,55 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedYaml; di
     parsed: { source, data, locate: (path, target = "value") => locateNode(doc, source, path, target) },
     diagnostics: [],
   };
+}
+
+/** More errors than this are summarised: a broken file should not print megabytes. */
+export const MAX_DIAGNOSTICS = 20;
+
+function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const shown = diagnostics.slice(0, MAX_DIAGNOSTICS);
+  const last = shown[shown.length - 1];
+  return [
+    ...shown,
+    {
+      message: `and ${diagnostics.length - MAX_DIAGNOSTICS} more errors`,
+      ...(last?.location ? { location: last.location } : {}),
+      hint: "fix the first ones; the rest often follow from them",
+    },
+  ];
+}
+
+// Duplicate keys, and keys that JavaScript objects treat specially: `__proto__` would be
+// dropped by the schema without a word (and so could drop a condition from a policy).
+function checkKeys(root: unknown, source: SourceText): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0 && diagnostics.length <= MAX_DIAGNOSTICS) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const item of node.items) {
+        const key = isScalar(item.key) ? item.key.value : item.key;
+        const range = rangeOf(item.key);
+        const location = range ? source.locate(range[0], range[1]) : source.locate(0);
+        if (key === "__proto__") {
+          diagnostics.push({
+            message: "the key __proto__ is not allowed",
+            location,
+            hint: "it names JavaScript's object prototype; choose another name",
+          });
+        } else if (isScalar(item.key) && seen.has(key)) {
+          diagnostics.push({ message: `duplicate key ${JSON.stringify(key)}`, location });
+        }
+        seen.add(key);
+        stack.push(item.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return diagnostics;
 }
 
 function cleanYamlMessage(message: string): string {

@@ -227,7 +227,7 @@ describe("parseTaskFile", () => {
 
   it("refuses YAML errors: duplicate keys, tabs, syntax", () => {
     expect(errorsOf("version: 1\nversion: 1\ntasks: {}\n")[0]).toMatchObject({
-      message: "Map keys must be unique",
+      message: 'duplicate key "version"',
       at: "2:1",
     });
     expect(errorsOf("version: 1\ntasks:\n\tt: {}\n")[0]?.at).toBe("3:1");

@@ -74,8 +74,8 @@ export function logCommand(ctx: CliContext): Command {
         );
       }
     });
-  command.addCommand(showCommand(ctx).copyInheritedSettings(command));
-  command.addCommand(verifyCommand(ctx).copyInheritedSettings(command));
+  command.addCommand(showCommand(ctx));
+  command.addCommand(verifyCommand(ctx));
   return command;
 }
 
