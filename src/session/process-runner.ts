@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import { execa } from "execa";
 import type { ProcessResult, ProcessRunner, RunProcessInput } from "./ports.js";
+import { isRunning, listDescendants, signalAll } from "./process-tree.js";
 
 /** Signals taskaccess passes on to the child rather than dying of them itself. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
@@ -25,10 +26,27 @@ export function createProcessRunner(signals: SignalSource, now: () => number = D
         stdio: "inherit",
         reject: false,
         shell: false,
-        ...(input.timeoutMs !== undefined ? { timeout: input.timeoutMs } : {}),
-        killSignal: "SIGTERM",
-        forceKillAfterDelay: input.graceMs,
       });
+      // The timeout stops the whole tree: the command and every process it started (SIGTERM,
+      // then SIGKILL after the grace period to whatever is left), found before any of them dies.
+      let timedOut = false;
+      let tree: number[] = [];
+      const timers: NodeJS.Timeout[] = [];
+      if (input.timeoutMs !== undefined) {
+        timers.push(
+          setTimeout(() => {
+            timedOut = true;
+            tree = child.pid === undefined ? [] : [child.pid, ...listDescendants(child.pid)];
+            signalAll(tree, "SIGTERM");
+            timers.push(
+              setTimeout(() => {
+                const rest = child.pid === undefined ? [] : listDescendants(child.pid);
+                signalAll([...tree, ...rest], "SIGKILL");
+              }, input.graceMs),
+            );
+          }, input.timeoutMs),
+        );
+      }
       const forwarders = FORWARDED_SIGNALS.map((signal) => {
         const listener = () => {
           child.kill(signal);
@@ -39,8 +57,10 @@ export function createProcessRunner(signals: SignalSource, now: () => number = D
       try {
         if (child.pid !== undefined) await input.onStart(child.pid);
         const result = await child;
+        // The command is gone; a grandchild that ignored SIGTERM still gets its SIGKILL in time.
+        if (!timedOut || !tree.some(isRunning)) for (const timer of timers) clearTimeout(timer);
         const spawnError =
-          result.failed && result.exitCode === undefined && result.signal === undefined && !result.timedOut
+          result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut
             ? result.cause instanceof Error
               ? result.cause.message
               : result.shortMessage
@@ -48,7 +68,7 @@ export function createProcessRunner(signals: SignalSource, now: () => number = D
         return {
           code: result.exitCode ?? null,
           signal: (result.signal as NodeJS.Signals | undefined) ?? null,
-          timedOut: result.timedOut,
+          timedOut,
           durationMs: now() - started,
           ...(spawnError ? { spawnError } : {}),
         };
