@@ -54,6 +54,8 @@ export type SessionStartEvent = EventCommon & {
   argv: string[];
   /** taskaccess's own pid, so that a later run can tell a live session from an abandoned one. */
   pid?: number | undefined;
+  /** How the command gets its credentials (`run --credentials`); absent in logs before it existed. */
+  credentialDelivery?: "env" | "server" | "file" | undefined;
 };
 
 export type CredentialsIssuedEvent = EventCommon & {
@@ -72,6 +74,11 @@ export type CredentialsIssuedEvent = EventCommon & {
   policySha256: string;
   policyArns: string[];
   packedPolicySize: number | null;
+  /**
+   * Set on the credentials the `server` delivery issued to replace expiring ones: 1 for the first
+   * refresh, and so on. Each is its own STS session (sessionName ta-<task>-<id>-r<N>).
+   */
+  refresh?: number | undefined;
 };
 
 export type ProcessStartEvent = EventCommon & {
@@ -94,6 +101,8 @@ export type ProcessExitEvent = EventCommon & {
 export type SessionRevokedEvent = EventCommon & {
   event: "session.revoked";
   role: string;
+  /** The STS session revoked (a run with refreshes has several); absent in older logs: the first. */
+  sessionName?: string | undefined;
   policyName: string;
   method: "inline-deny" | "fallback";
   attempts: number;
@@ -105,6 +114,8 @@ export type SessionRevokedEvent = EventCommon & {
 export type RevocationFailedEvent = EventCommon & {
   event: "revocation.failed";
   role: string;
+  /** As in session.revoked. */
+  sessionName?: string | undefined;
   error: string;
   attempts: number;
   /** ISO 8601: the credentials stay valid until then. */

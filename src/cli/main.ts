@@ -18,7 +18,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     await program.parseAsync([...argv]);
     return ctx.exitCode;
   } catch (error) {
-    return reportError(ctx, error, wantsJson(program, argv));
+    // `run` leaves stdout to its command, so `run --json` reports on stderr.
+    const runJson = program.commands.some(
+      (command) => command.name() === "run" && command.opts().json === true,
+    );
+    return reportError(ctx, error, wantsJson(program, argv), runJson ? "stderr" : "stdout");
   }
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
 import { suggestClosest } from "../util/suggest.js";
+import { completionCommand } from "./commands/completion.js";
 import { demoCommand } from "./commands/demo.js";
 import { explainCommand } from "./commands/explain.js";
 import { gcCommand } from "./commands/gc.js";
@@ -53,6 +54,7 @@ export function createProgram(ctx: CliContext): Command {
     gcCommand(ctx),
     sandboxCommand(ctx),
     demoCommand(ctx),
+    completionCommand(ctx),
   ]) {
     // addCommand() does not pass on exitOverride and the output streams; without them commander
     // would call process.exit() itself on a bad option and skip our error handling.

@@ -20,6 +20,14 @@ export const STRIPPED_EXACT = [
   "AWS_SECRET_KEY",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+  // GitHub Actions' OIDC token request: with these the child could mint the job's identity token
+  // and assume the base role itself (AssumeRoleWithWebIdentity), outside the task's policy.
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  // GitLab's predefined job JWTs (removed in GitLab 17.0, still set by older instances).
+  "CI_JOB_JWT",
+  "CI_JOB_JWT_V1",
+  "CI_JOB_JWT_V2",
 ] as const;
 // AWS_BEARER_TOKEN_<SERVICE>: API keys (Amazon Bedrock) that the SDKs use in place of SigV4.
 export const STRIPPED_PREFIXES = [
@@ -32,7 +40,12 @@ export const STRIPPED_PREFIXES = [
 
 export interface ChildEnvInput {
   parent: Readonly<Record<string, string | undefined>>;
-  credentials: Pick<IssuedCredentials, "accessKeyId" | "secretAccessKey" | "sessionToken" | "expiration">;
+  /**
+   * The variables that hand the child its credentials, set after the parent's credential variables
+   * are stripped: the keys themselves (envCredentialVariables), or where to fetch or read them
+   * (credential-delivery.ts).
+   */
+  credentialVariables: Readonly<Record<string, string>>;
   region: string;
   sessionId: string;
   task: string;
@@ -46,8 +59,20 @@ export interface ChildEnv {
   set: string[];
 }
 
+// The variables of the `env` delivery mode: the session's keys themselves.
+export function envCredentialVariables(
+  credentials: Pick<IssuedCredentials, "accessKeyId" | "secretAccessKey" | "sessionToken" | "expiration">,
+): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
+    AWS_CREDENTIAL_EXPIRATION: credentials.expiration.toISOString(),
+  };
+}
+
 // Builds the child's environment explicitly: the parent's, minus every credential variable,
-// plus the session's credentials, the region, no IMDS fallback, and the nesting marker.
+// plus the session's credential variables, the region, no IMDS fallback, and the nesting marker.
 export function buildChildEnv(input: ChildEnvInput): ChildEnv {
   const env: Record<string, string> = {};
   const removed: string[] = [];
@@ -60,10 +85,7 @@ export function buildChildEnv(input: ChildEnvInput): ChildEnv {
     env[name] = value;
   }
   const added: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: input.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: input.credentials.secretAccessKey,
-    AWS_SESSION_TOKEN: input.credentials.sessionToken,
-    AWS_CREDENTIAL_EXPIRATION: input.credentials.expiration.toISOString(),
+    ...input.credentialVariables,
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
     // Without this an SDK that finds no usable credentials falls back to the machine's own role.

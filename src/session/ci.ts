@@ -10,48 +10,91 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 // Recognises the CI system from its documented variables, so the log can link to the run.
 export function detectCi(env: Env): CiRun | undefined {
-  if (env.GITHUB_ACTIONS === "true") {
-    const server = env.GITHUB_SERVER_URL ?? "https://github.com";
-    return {
+  // The first provider that matches wins; a field whose variables are unset or blank is left out.
+  // plan-run.ts makes `actor` the session's SourceIdentity. Sources: the link above each provider.
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  // GitHub Actions, "Variables reference" / "Default environment variables":
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/variables
+  if (get("GITHUB_ACTIONS") === "true") {
+    const server = get("GITHUB_SERVER_URL") ?? "https://github.com";
+    const repository = get("GITHUB_REPOSITORY");
+    const runId = get("GITHUB_RUN_ID");
+    return compact({
       provider: "github-actions",
-      runUrl:
-        env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-          ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-          : undefined,
-      repository: env.GITHUB_REPOSITORY,
-      ref: env.GITHUB_REF,
-      actor: env.GITHUB_ACTOR,
-    };
+      runUrl: repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+      repository,
+      ref: get("GITHUB_REF"),
+      // "The name of the person or app that initiated the workflow", e.g. octocat.
+      actor: get("GITHUB_ACTOR"),
+    });
   }
-  if (env.GITLAB_CI === "true") {
-    return {
+  // GitLab CI/CD, "Predefined CI/CD variables reference":
+  // https://docs.gitlab.com/ci/variables/predefined_variables/
+  if (get("GITLAB_CI") === "true") {
+    return compact({
       provider: "gitlab-ci",
-      runUrl: env.CI_JOB_URL ?? env.CI_PIPELINE_URL,
-      repository: env.CI_PROJECT_PATH,
-      ref: env.CI_COMMIT_REF_NAME,
-      actor: env.GITLAB_USER_LOGIN,
-    };
+      runUrl: get("CI_JOB_URL") ?? get("CI_PIPELINE_URL"),
+      repository: get("CI_PROJECT_PATH"),
+      ref: get("CI_COMMIT_REF_NAME"),
+      // The user who started the pipeline, or the manual job.
+      actor: get("GITLAB_USER_LOGIN"),
+    });
   }
-  if (env.BUILDKITE === "true") {
-    return {
+  // Buildkite, "Environment variables": https://buildkite.com/docs/pipelines/environment_variables
+  if (get("BUILDKITE") === "true") {
+    return compact({
       provider: "buildkite",
-      runUrl: env.BUILDKITE_BUILD_URL,
-      repository: env.BUILDKITE_REPO,
-      ref: env.BUILDKITE_BRANCH,
-      actor: env.BUILDKITE_BUILD_CREATOR_EMAIL ?? env.BUILDKITE_BUILD_CREATOR,
-    };
+      runUrl: get("BUILDKITE_BUILD_URL"),
+      repository: withoutUserInfo(get("BUILDKITE_REPO")),
+      ref: get("BUILDKITE_BRANCH") ?? get("BUILDKITE_TAG"),
+      // The creator's e-mail is unique and fits STS's alphabet; the name ("Roger Smith") may not.
+      actor: get("BUILDKITE_BUILD_CREATOR_EMAIL") ?? get("BUILDKITE_BUILD_CREATOR"),
+    });
   }
-  if (env.CIRCLECI === "true") {
-    return {
+  // CircleCI, "Project values and variables": https://circleci.com/docs/reference/variables/
+  if (get("CIRCLECI") === "true") {
+    const owner = get("CIRCLE_PROJECT_USERNAME");
+    const name = get("CIRCLE_PROJECT_REPONAME");
+    return compact({
       provider: "circleci",
-      runUrl: env.CIRCLE_BUILD_URL,
-      repository: env.CIRCLE_PROJECT_REPONAME,
-      ref: env.CIRCLE_BRANCH,
-      actor: env.CIRCLE_USERNAME,
-    };
+      runUrl: get("CIRCLE_BUILD_URL"),
+      repository:
+        owner && name ? `${owner}/${name}` : (name ?? withoutUserInfo(get("CIRCLE_REPOSITORY_URL"))),
+      ref: get("CIRCLE_BRANCH") ?? get("CIRCLE_TAG"),
+      actor: get("CIRCLE_USERNAME"),
+    });
   }
-  if (env.JENKINS_URL && env.BUILD_URL) {
-    return { provider: "jenkins", runUrl: env.BUILD_URL, ref: env.GIT_BRANCH, actor: env.BUILD_USER_ID };
+  // Jenkins, "Using environment variables" (JENKINS_URL, BUILD_URL, BUILD_ID; BRANCH_NAME in
+  // multibranch pipelines): https://www.jenkins.io/doc/book/pipeline/jenkinsfile/#using-environment-variables
+  // GIT_URL and GIT_BRANCH come from the Git plugin (https://plugins.jenkins.io/git/), BUILD_USER_ID
+  // from the Build User Vars plugin (https://plugins.jenkins.io/build-user-vars-plugin/).
+  // JENKINS_URL is set only when the Jenkins URL is configured, so JENKINS_HOME counts as well.
+  if ((get("JENKINS_URL") || get("JENKINS_HOME")) && (get("BUILD_URL") || get("BUILD_ID"))) {
+    return compact({
+      provider: "jenkins",
+      runUrl: get("BUILD_URL"),
+      repository: withoutUserInfo(get("GIT_URL")),
+      ref: get("BRANCH_NAME") ?? get("GIT_BRANCH"),
+      actor: get("BUILD_USER_ID"),
+    });
   }
   return undefined;
+}
+
+// Clone URLs may carry a token (https://x-access-token:TOKEN@host/…); the log must not.
+function withoutUserInfo(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+}
+
+function compact(run: CiRun): CiRun {
+  const clean: CiRun = { provider: run.provider };
+  for (const key of ["runUrl", "repository", "ref", "actor"] as const) {
+    const value = run[key];
+    if (value !== undefined) clean[key] = value;
+  }
+  return clean;
 }

@@ -6,6 +6,7 @@ import type { TaskDefinition, TaskFile } from "../task/model.js";
 import { findTask } from "../task/open-task-file.js";
 import { resolveParams } from "../task/params.js";
 import { type CiRun, detectCi } from "./ci.js";
+import { type CredentialMode, DEFAULT_CREDENTIAL_MODE } from "./credential-delivery.js";
 import { makeSessionId, makeSessionName, sanitizeSourceIdentity } from "./session-id.js";
 
 /** Time the child gets between SIGTERM and SIGKILL when the task's timeout runs out. */
@@ -17,6 +18,8 @@ export interface RunRequest {
   reason?: string | undefined;
   command: string[];
   nested: boolean;
+  /** `--credentials`; wins over the task's `credentials`. */
+  credentials?: CredentialMode | undefined;
   env: Readonly<Record<string, string | undefined>>;
   localUser: string | undefined;
   random: { bytes: (count: number) => Buffer };
@@ -39,6 +42,8 @@ export interface RunPlan {
   warnings: Finding[];
   timeoutMs: number | undefined;
   graceMs: number;
+  /** How the command gets its credentials: the flag, else the task's `credentials`, else env. */
+  credentials: CredentialMode;
 }
 
 // parse → validate → plan: refuses a bad task, parameter, reason or nesting before AWS is called.
@@ -92,5 +97,6 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
     warnings: analysis.findings.filter((finding) => finding.severity === "warning"),
     timeoutMs: task.timeoutSeconds === undefined ? undefined : task.timeoutSeconds * 1000,
     graceMs: DEFAULT_GRACE_MS,
+    credentials: request.credentials ?? task.credentials ?? DEFAULT_CREDENTIAL_MODE,
   };
 }

@@ -2,6 +2,7 @@ import { ExitCode, TaskAccessError } from "../errors.js";
 import type { Clock, Revoker } from "./ports.js";
 import { attemptsOf } from "./revocation-error.js";
 import type { RunAuditSink } from "./run-session.js";
+import { makeSessionName } from "./session-id.js";
 import type { SessionSummary } from "./session-summary.js";
 
 export interface RevokeSessionsDeps {
@@ -36,9 +37,6 @@ export async function revokeSessions(
       reports.push({ session, revoked: false, error: "the log does not name its role and session name" });
       continue;
     }
-    const expiration = new Date(
-      session.expiresAt !== null ? Date.parse(session.expiresAt) : deps.clock.now() + MAX_SESSION_MS,
-    );
     const common = () => ({
       time: new Date(deps.clock.now()).toISOString(),
       session: session.session,
@@ -48,36 +46,79 @@ export async function revokeSessions(
       role,
       revokedBy: deps.revokedBy,
     });
-    try {
-      const result = await deps.revoker.revoke({
-        roleArn: role,
-        sessionName,
-        assumedRoleId: session.assumedRoleId ?? undefined,
-        sessionTag: session.session,
-        expiration,
-      });
-      await deps.audit.append({
-        event: "session.revoked",
-        ...common(),
-        policyName: result.policyName,
-        method: result.method,
-        attempts: result.attempts,
-        note: result.note ?? null,
-      });
-      reports.push({ session, revoked: true, policyName: result.policyName });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await deps.audit.append({
-        event: "revocation.failed",
-        ...common(),
-        error: message,
-        attempts: attemptsOf(error),
-        expiration: expiration.toISOString(),
-      });
-      reports.push({ session, revoked: false, error: message });
+    let report: RevokeReport = { session, revoked: true };
+    for (const target of revocationTargets(session, sessionName)) {
+      const expiration = new Date(
+        target.expiresAt !== null ? Date.parse(target.expiresAt) : deps.clock.now() + MAX_SESSION_MS,
+      );
+      try {
+        const result = await deps.revoker.revoke({
+          roleArn: role,
+          sessionName: target.sessionName,
+          assumedRoleId: target.assumedRoleId ?? undefined,
+          sessionTag: session.session,
+          expiration,
+        });
+        await deps.audit.append({
+          event: "session.revoked",
+          ...common(),
+          sessionName: target.sessionName,
+          policyName: result.policyName,
+          method: result.method,
+          attempts: result.attempts,
+          note: result.note ?? null,
+        });
+        if (report.revoked) report = { session, revoked: true, policyName: result.policyName };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await deps.audit.append({
+          event: "revocation.failed",
+          ...common(),
+          sessionName: target.sessionName,
+          error: message,
+          attempts: attemptsOf(error),
+          expiration: expiration.toISOString(),
+        });
+        if (report.revoked) report = { session, revoked: false, error: message };
+      }
     }
+    reports.push(report);
   }
   return reports;
+}
+
+interface RevocationTarget {
+  sessionName: string;
+  assumedRoleId: string | null;
+  expiresAt: string | null;
+}
+
+// The STS sessions of one run still to revoke: every issued one not yet revoked (a run with
+// `--credentials server` may have refreshed several times), or, when none was logged as issued,
+// the run's session name with its upper-bound expiry. A server-mode run that never ended may have
+// been killed between a refresh's AssumeRole and its log line: that next refresh's name is
+// revoked too (the revoker finds the role's id; a deny for a session that never existed is harmless).
+export function revocationTargets(session: SessionSummary, sessionName: string): RevocationTarget[] {
+  const issued = session.stsSessions ?? [];
+  if (issued.length === 0) {
+    return [{ sessionName, assumedRoleId: session.assumedRoleId, expiresAt: session.expiresAt }];
+  }
+  const targets: RevocationTarget[] = issued
+    .filter((sts) => !sts.revoked)
+    .map((sts) => ({
+      sessionName: sts.sessionName,
+      assumedRoleId: sts.assumedRoleId,
+      expiresAt: sts.expiresAt,
+    }));
+  if (session.credentialDelivery === "server" && !session.ended) {
+    targets.push({
+      sessionName: makeSessionName(session.task, session.session, issued.length),
+      assumedRoleId: null,
+      // Unknown, and possibly later than any logged one: kept for STS's maximum.
+      expiresAt: null,
+    });
+  }
+  return targets;
 }
 
 // Finds one session by its id or its STS session name (both are printed by run and by log).

@@ -1,17 +1,20 @@
 import { constants } from "node:os";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { buildChildEnv } from "./child-env.js";
+import { type CredentialDelivery, startCredentialDelivery } from "./credential-delivery.js";
 import type { RunPlan } from "./plan-run.js";
 import type {
   CallerIdentity,
   Clock,
   CredentialIssuer,
+  IssuedCredentials,
   ProcessResult,
   ProcessRunner,
   Revoker,
 } from "./ports.js";
 import { exitStatusOf } from "./process-runner.js";
 import { attemptsOf } from "./revocation-error.js";
+import { makeSessionName } from "./session-id.js";
 
 // The one event shape the run writes; src/audit gives each line its seq and hash chain.
 export type RunEvent = { event: string; time: string; session: string; task: string } & Record<
@@ -28,6 +31,7 @@ export interface RunDeps {
   revoker: Revoker;
   runner: ProcessRunner;
   audit: RunAuditSink;
+  /** Event times and durations, and the credential server's clock for refresh decisions. */
   clock: Clock;
   host: string;
   cwd: string;
@@ -55,6 +59,16 @@ export interface RunOutcome {
   durationMs: number;
   /** Set when taskaccess itself failed after the session started; teardown has run. */
   failure?: TaskAccessError | undefined;
+  /** STS sessions issued after the first (`--credentials server` re-assuming before expiry). */
+  refreshes?: number | undefined;
+}
+
+/** One STS session of a run: the first, or a refresh. Each is revoked at the end. */
+interface StsSession {
+  sessionName: string;
+  /** Unknown when AssumeRole failed in a way that may still have issued credentials. */
+  assumedRoleId: string | undefined;
+  expiration: Date;
 }
 
 // plan → assume → supervise → revoke → record. Every exit path after AssumeRole goes through the
@@ -87,6 +101,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
       policySha256: plan.policySha256,
       argv: deps.argv,
       pid: deps.pid,
+      credentialDelivery: plan.credentials,
     });
   } catch (error) {
     throw new TaskAccessError(`cannot write the session log, so nothing was run: ${messageOf(error)}`, {
@@ -105,14 +120,15 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     });
 
   // Revokes the session and records the outcome; never throws, so every path can call it.
-  const revokeAndRecord = async (
-    assumedRoleId: string | undefined,
-    expiration: Date,
-  ): Promise<{ revoked: boolean; error?: TaskAccessError | undefined }> => {
+  const revokeAndRecord = async ({
+    sessionName,
+    assumedRoleId,
+    expiration,
+  }: StsSession): Promise<{ revoked: boolean; error?: TaskAccessError | undefined }> => {
     try {
       const result = await deps.revoker.revoke({
         roleArn: plan.task.role,
-        sessionName: plan.sessionName,
+        sessionName,
         assumedRoleId,
         sessionTag: plan.sessionId,
         expiration,
@@ -121,6 +137,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
         event: "session.revoked",
         ...common(),
         role: plan.task.role,
+        sessionName,
         policyName: result.policyName,
         method: result.method,
         attempts: result.attempts,
@@ -136,6 +153,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
         event: "revocation.failed",
         ...common(),
         role: plan.task.role,
+        sessionName,
         error: revocationError.message,
         attempts: attemptsOf(error),
         expiration: expiration.toISOString(),
@@ -162,26 +180,52 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     throw failure;
   }
 
-  let credentials: Awaited<ReturnType<CredentialIssuer["assumeRole"]>>;
-  try {
-    credentials = await deps.issuer.assumeRole({
+  const assumeRole = (sessionName: string, signal?: AbortSignal) =>
+    deps.issuer.assumeRole({
       roleArn: plan.task.role,
-      sessionName: plan.sessionName,
+      sessionName,
       policy: plan.policy,
       policyArns: plan.task.policyArns,
       durationSeconds: plan.task.durationSeconds,
       sourceIdentity: plan.sourceIdentity,
       tags: plan.tags,
-      signal: deps.interrupt,
+      signal,
     });
+  const issuedEvent = (issued: IssuedCredentials, sessionName: string, refresh: number): RunEvent => ({
+    event: "credentials.issued",
+    ...common(),
+    role: plan.task.role,
+    sessionName,
+    assumedRoleId: issued.assumedRoleId,
+    assumedRoleArn: issued.assumedRoleArn,
+    accessKeyId: issued.accessKeyId,
+    expiration: issued.expiration.toISOString(),
+    sourceIdentity: issued.sourceIdentity ?? plan.sourceIdentity ?? null,
+    tags: plan.tags,
+    policy: plan.policy,
+    policySha256: plan.policySha256,
+    policyArns: plan.task.policyArns,
+    packedPolicySize: issued.packedPolicySize ?? null,
+    ...(refresh > 0 ? { refresh } : {}),
+  });
+
+  let credentials: IssuedCredentials;
+  // By the clock of refresh decisions, before STS is asked: the credentials are no older than this.
+  const issuedAt = clock.now();
+  try {
+    credentials = await assumeRole(plan.sessionName, deps.interrupt);
   } catch (error) {
     const failure = interruptedOr(deps, error);
     // Interrupted, timed out or cut off: STS may have issued credentials that never reached us.
     // Only a definite refusal (access denied, a malformed request) is known to have issued none.
-    const definite = failure.exitCode === ExitCode.accessDenied || failure.exitCode === ExitCode.taskFile;
+    const definite = definitelyNotIssued(failure);
     const teardown = definite
       ? { revoked: false }
-      : await revokeAndRecord(undefined, new Date(clock.now() + plan.task.durationSeconds * 1000));
+      : await revokeAndRecord({
+          sessionName: plan.sessionName,
+          assumedRoleId: undefined,
+          expiration: new Date(clock.now() + plan.task.durationSeconds * 1000),
+        });
     await record({
       event: "session.end",
       ...common(),
@@ -203,33 +247,68 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     };
   }
 
+  // Every STS session of the run, in issue order; all of them are revoked at the end.
+  const sessions: StsSession[] = [
+    {
+      sessionName: plan.sessionName,
+      assumedRoleId: credentials.assumedRoleId,
+      expiration: credentials.expiration,
+    },
+  ];
+  let refreshes = 0;
+  // `server` mode: a new STS session (ta-<task>-<id>-r<N>, same policy and tags), logged before
+  // the endpoint serves it. A failed attempt keeps its name for the retry: a session STS may have
+  // issued despite the error then shares the retry's aws:userid and so its revoke policy, and the
+  // names in the log stay r1, r2, … without gaps (revoke --pending relies on that).
+  const refresh = async (): Promise<IssuedCredentials> => {
+    const next = refreshes + 1;
+    const sessionName = makeSessionName(plan.task.name, plan.sessionId, next);
+    const earlier = sessions.findIndex((session) => session.sessionName === sessionName);
+    let issued: IssuedCredentials;
+    try {
+      issued = await assumeRole(sessionName);
+    } catch (error) {
+      if (!definitelyNotIssued(error) && earlier === -1) {
+        sessions.push({
+          sessionName,
+          assumedRoleId: undefined,
+          expiration: new Date(clock.now() + plan.task.durationSeconds * 1000),
+        });
+      }
+      throw error;
+    }
+    refreshes = next;
+    const session = { sessionName, assumedRoleId: issued.assumedRoleId, expiration: issued.expiration };
+    if (earlier === -1) sessions.push(session);
+    else sessions[earlier] = session;
+    await audit.append(issuedEvent(issued, sessionName, next));
+    return issued;
+  };
+
   let exitCode: number = ExitCode.internal;
   let child: ProcessResult | undefined;
   let failure: TaskAccessError | undefined;
   let revoked = false;
   let revocationError: TaskAccessError | undefined;
+  let expiration: Date;
+  let delivery: CredentialDelivery | undefined;
   try {
-    await audit.append({
-      event: "credentials.issued",
-      ...common(),
-      role: plan.task.role,
-      sessionName: plan.sessionName,
-      assumedRoleId: credentials.assumedRoleId,
-      assumedRoleArn: credentials.assumedRoleArn,
-      accessKeyId: credentials.accessKeyId,
-      expiration: credentials.expiration.toISOString(),
-      sourceIdentity: credentials.sourceIdentity ?? plan.sourceIdentity ?? null,
-      tags: plan.tags,
-      policy: plan.policy,
-      policySha256: plan.policySha256,
-      policyArns: plan.task.policyArns,
-      packedPolicySize: credentials.packedPolicySize ?? null,
-    });
+    await audit.append(issuedEvent(credentials, plan.sessionName, 0));
     const signal = deps.interruptedBy();
     if (signal) throw interruptError(signal);
+    delivery = await startCredentialDelivery({
+      mode: plan.credentials,
+      initial: { credentials, issuedAt },
+      lifetimeSeconds: plan.task.durationSeconds,
+      region,
+      sessionId: plan.sessionId,
+      clock,
+      refresh,
+      warn: deps.warn,
+    });
     const { env } = buildChildEnv({
       parent: deps.env,
-      credentials,
+      credentialVariables: delivery.variables,
       region,
       sessionId: plan.sessionId,
       task: plan.task.name,
@@ -268,9 +347,20 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     failure = interruptedOr(deps, error);
     exitCode = failure.exitCode;
   } finally {
-    const teardown = await revokeAndRecord(credentials.assumedRoleId, credentials.expiration);
-    revoked = teardown.revoked;
-    revocationError = teardown.error;
+    // The task has ended: the endpoint stops answering and the files go before anything else.
+    await delivery?.close().catch((error: unknown) => {
+      deps.warn(`could not end the ${delivery?.mode} credential delivery: ${messageOf(error)}`);
+    });
+    const unrevoked: StsSession[] = [];
+    for (const session of sessions) {
+      const teardown = await revokeAndRecord(session);
+      if (!teardown.revoked) unrevoked.push(session);
+      revocationError ??= teardown.error;
+    }
+    revoked = unrevoked.length === 0;
+    // What the summary names when revocation failed: the last moment any of them stays valid.
+    const still = unrevoked.length > 0 ? unrevoked : sessions;
+    expiration = new Date(Math.max(...still.map((session) => session.expiration.getTime())));
     await record({
       event: "session.end",
       ...common(),
@@ -288,10 +378,20 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     child,
     revoked,
     revocationError,
-    expiration: credentials.expiration,
+    expiration,
     durationMs: clock.now() - started,
     failure,
+    refreshes,
   };
+}
+
+// A refusal (access denied, a request STS found malformed) is known to have issued nothing; any
+// other failure (interrupted, timed out, cut off) may have issued credentials that never arrived.
+function definitelyNotIssued(error: unknown): boolean {
+  return (
+    error instanceof TaskAccessError &&
+    (error.exitCode === ExitCode.accessDenied || error.exitCode === ExitCode.taskFile)
+  );
 }
 
 function interruptError(signal: NodeJS.Signals): TaskAccessError {

@@ -15,11 +15,13 @@ export function makeSessionId(random: Pick<RandomSource, "bytes">): string {
   return id;
 }
 
-// The RoleSessionName: ta-<task>-<id>, sanitised to STS's alphabet and length.
-export function makeSessionName(task: string, sessionId: string): string {
-  const room = MAX_SESSION_NAME - "ta-".length - 1 - sessionId.length;
+// The RoleSessionName: ta-<task>-<id>, sanitised to STS's alphabet and length. A refresh (the
+// credential server re-assuming the role) is the same run, so the same id, with -r<N> after it.
+export function makeSessionName(task: string, sessionId: string, refresh = 0): string {
+  const suffix = refresh > 0 ? `-r${refresh}` : "";
+  const room = MAX_SESSION_NAME - "ta-".length - 1 - sessionId.length - suffix.length;
   const safeTask = task.replace(/[^\w+=,.@-]/g, "-").slice(0, room);
-  return `ta-${safeTask}-${sessionId}`;
+  return `ta-${safeTask}-${sessionId}${suffix}`;
 }
 
 // A SourceIdentity from a CI actor or local user name: STS allows [\w+=,.@-]{2,64}, not starting "aws:".

@@ -1,3 +1,12 @@
+/** One STS session of a run: the first, or a refresh of `--credentials server`. */
+export interface StsSessionSummary {
+  sessionName: string;
+  assumedRoleId: string | null;
+  expiresAt: string | null;
+  revoked: boolean;
+  revocationFailed: boolean;
+}
+
 // One session folded from its log events: what `taskaccess log` lists and `revoke --pending` reads.
 export interface SessionSummary {
   session: string;
@@ -19,6 +28,13 @@ export interface SessionSummary {
   revoked: boolean;
   revocationFailed: boolean;
   sourceIdentity: string | null;
+  /** `run --credentials` as session.start recorded it; null in logs before it existed. */
+  credentialDelivery?: string | null | undefined;
+  /**
+   * Every STS session credentials.issued named, in order (more than one when the credential server
+   * refreshed). `revoked` on the summary means all of them are; `expiresAt` is the latest expiry.
+   */
+  stsSessions?: StsSessionSummary[] | undefined;
 }
 
 interface EventLike {
@@ -53,6 +69,8 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
         revoked: false,
         revocationFailed: false,
         sourceIdentity: null,
+        credentialDelivery: null,
+        stsSessions: [],
       };
       sessions.set(event.session, summary);
     }
@@ -65,29 +83,59 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
         summary.sessionName = str(event.sessionName);
         summary.sourceIdentity = str(event.sourceIdentity);
         summary.pid = typeof event.pid === "number" ? event.pid : null;
+        summary.credentialDelivery = str(event.credentialDelivery);
         if (typeof event.durationSeconds === "number") {
           summary.expiresAt = new Date(
             Date.parse(event.time) + event.durationSeconds * 1000 + 60_000,
           ).toISOString();
         }
         break;
-      case "credentials.issued":
+      case "credentials.issued": {
+        const expiresAt = str(event.expiration);
         summary.credentialsIssued = true;
-        summary.assumedRoleId = str(event.assumedRoleId);
-        summary.expiresAt = str(event.expiration) ?? summary.expiresAt;
+        // The summary names the first STS session (as session.start does); refreshes are listed.
+        summary.assumedRoleId ??= str(event.assumedRoleId);
+        if (
+          expiresAt !== null &&
+          (summary.stsSessions?.length === 0 || expiresAt > (summary.expiresAt ?? ""))
+        ) {
+          summary.expiresAt = expiresAt;
+        }
+        summary.stsSessions?.push({
+          sessionName: str(event.sessionName) ?? summary.sessionName ?? "",
+          assumedRoleId: str(event.assumedRoleId),
+          expiresAt,
+          revoked: false,
+          revocationFailed: false,
+        });
+        if (summary.revoked) summary.revoked = false;
         break;
+      }
       case "session.revoked":
-        summary.revoked = true;
-        summary.revocationFailed = false;
+        for (const sts of stsSessionsNamed(summary, event.sessionName)) {
+          sts.revoked = true;
+          sts.revocationFailed = false;
+        }
+        summary.revoked = allRevoked(summary);
+        summary.revocationFailed = !summary.revoked && anyFailed(summary);
         break;
       case "revocation.failed":
-        if (!summary.revoked) summary.revocationFailed = true;
+        for (const sts of stsSessionsNamed(summary, event.sessionName)) {
+          if (!sts.revoked) sts.revocationFailed = true;
+        }
+        if (!summary.revoked || !allRevoked(summary)) {
+          summary.revoked = false;
+          summary.revocationFailed = true;
+        }
         break;
       case "session.end":
         summary.ended = true;
         summary.exitCode = typeof event.exitCode === "number" ? event.exitCode : null;
         summary.durationMs = typeof event.durationMs === "number" ? event.durationMs : null;
-        if (event.revoked === true) summary.revoked = true;
+        if (event.revoked === true) {
+          for (const sts of summary.stsSessions ?? []) sts.revoked = true;
+          summary.revoked = true;
+        }
         break;
     }
   }
@@ -123,6 +171,24 @@ export function findPendingSessions(
     pending.push(summary);
   }
   return pending;
+}
+
+// The STS sessions a session.revoked or revocation.failed line is about: the one it names, or,
+// in logs written before lines named it (one STS session per run), all of them.
+function stsSessionsNamed(summary: SessionSummary, name: unknown): StsSessionSummary[] {
+  const all = summary.stsSessions ?? [];
+  if (typeof name !== "string") return all;
+  return all.filter((sts) => sts.sessionName === name);
+}
+
+// True when every issued STS session is revoked; a run that issued none (or a summary built
+// without the list) counts as revoked once a revocation was recorded.
+function allRevoked(summary: SessionSummary): boolean {
+  return (summary.stsSessions ?? []).every((sts) => sts.revoked);
+}
+
+function anyFailed(summary: SessionSummary): boolean {
+  return (summary.stsSessions ?? []).some((sts) => sts.revocationFailed);
 }
 
 function str(value: unknown): string | null {

@@ -92,6 +92,7 @@ function normalizeTask(name: string, raw: RawTask, fileRegion: string | undefine
     policyArns: raw.policyArns ?? [],
     tags: raw.tags ?? {},
     reason: raw.reason ?? "optional",
+    credentials: raw.credentials,
   };
 }
 

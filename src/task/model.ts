@@ -36,6 +36,8 @@ export interface TaskDefinition {
   policyArns: string[];
   tags: Record<string, string>;
   reason: "required" | "optional";
+  /** How the command gets its credentials when `run --credentials` does not say; default env. */
+  credentials?: "env" | "server" | "file" | undefined;
 }
 
 // A whole task file, with a way back from a YAML path to file:line:col.

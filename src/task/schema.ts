@@ -223,6 +223,7 @@ export const taskSchema = z.strictObject({
     })
     .optional(),
   reason: z.enum(["required", "optional"], { error: "must be `required` or `optional`" }).optional(),
+  credentials: z.enum(["env", "server", "file"], { error: "must be `env`, `server` or `file`" }).optional(),
 });
 
 export const taskFileSchema = z.strictObject({

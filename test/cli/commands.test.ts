@@ -14,14 +14,23 @@ describe("taskaccess (real process)", () => {
     expect(result.code).toBe(0);
     expectGolden(join(GOLDEN, "help.txt"), result.stdout);
   });
-  it.each(["validate", "explain", "list", "init", "run", "log", "revoke", "gc", "sandbox", "demo"])(
-    "prints help for %s (golden)",
-    async (command) => {
-      const result = await runCli([command, "--help"]);
-      expect(result.code).toBe(0);
-      expectGolden(join(GOLDEN, `help-${command}.txt`), result.stdout);
-    },
-  );
+  it.each([
+    "validate",
+    "explain",
+    "list",
+    "init",
+    "run",
+    "log",
+    "revoke",
+    "gc",
+    "sandbox",
+    "demo",
+    "completion",
+  ])("prints help for %s (golden)", async (command) => {
+    const result = await runCli([command, "--help"]);
+    expect(result.code).toBe(0);
+    expectGolden(join(GOLDEN, `help-${command}.txt`), result.stdout);
+  });
   it("prints the package version", async () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
     const result = await runCli(["--version"]);

@@ -12,7 +12,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { LogRecord } from "../../src/audit/events.js";
 import { parseLogLine } from "../../src/audit/read-log.js";
-import type { RunningSandbox } from "../../src/sandbox/start-sandbox.js";
+import type { RunningSandbox, StartSandboxOptions } from "../../src/sandbox/start-sandbox.js";
 import { startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { type Credentials, s3Client } from "../helpers/sandbox.js";
 
@@ -119,8 +119,11 @@ let counter = 0;
 
 // A sandbox with the default world (user/base, role/deployer, bucket releases) and a project
 // directory holding TASK_FILE; each run is the real CLI in a separate process.
-export async function startProject(taskFile = TASK_FILE): Promise<E2eProject> {
-  const sandbox = await startSandbox({ port: 0 });
+export async function startProject(
+  taskFile = TASK_FILE,
+  sandboxOptions: StartSandboxOptions = {},
+): Promise<E2eProject> {
+  const sandbox = await startSandbox({ port: 0, ...sandboxOptions });
   const user = sandbox.users[0];
   if (!user) throw new Error("the default world has no user");
   const base: Credentials = { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey };
@@ -169,19 +172,8 @@ export async function startProject(taskFile = TASK_FILE): Promise<E2eProject> {
       env: env(input.env),
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    const done = new Promise<RunResult>((resolvePromise, reject) => {
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
-    });
-    return { child, done, stderr: () => stderr };
+    const output = collectOutput(child);
+    return { child, done: output.done, stderr: output.stderr };
   };
 
   return {
@@ -212,18 +204,24 @@ export function runTaskaccess(
     env: project.env(extraEnv),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return collectOutput(child).done;
+}
+
+// Collects a child's stdout and stderr as text until it closes (the stderr so far on demand).
+export function collectOutput(child: ChildProcess): { done: Promise<RunResult>; stderr: () => string } {
   let stdout = "";
   let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;
   });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
-  return new Promise((resolvePromise, reject) => {
+  const done = new Promise<RunResult>((resolvePromise, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });
+  return { done, stderr: () => stderr };
 }
 
 // True when the built CLI has the subcommand (`--help` of an unknown one prints the root help).

@@ -234,7 +234,7 @@ describe("credentials inherited by taskaccess", () => {
     await expectRevoked(project, sessionCredentials(report.credentials));
   });
 
-  it("under other names that AWS tools read as credentials (AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_BEARER_TOKEN_BEDROCK) do not reach the child", async () => {
+  it("under other names that AWS tools read as credentials (AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_BEARER_TOKEN_BEDROCK) or that mint the CI job's OIDC token do not reach the child", async () => {
     // Java SDK v1 reads AWS_ACCESS_KEY / AWS_SECRET_KEY; botocore and the JS SDK read
     // AWS_BEARER_TOKEN_BEDROCK (Bedrock API keys). Each carries a credential of the parent.
     const out = project.path("other-names");
@@ -244,13 +244,22 @@ describe("credentials inherited by taskaccess", () => {
         AWS_ACCESS_KEY: project.base.accessKeyId,
         AWS_SECRET_KEY: project.base.secretAccessKey,
         AWS_BEARER_TOKEN_BEDROCK: "inherited-bedrock-api-key",
+        // What a child would need to mint the CI job's OIDC token and assume the base role itself.
+        ACTIONS_ID_TOKEN_REQUEST_URL: "https://pipelines.actions.githubusercontent.com/token",
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "inherited-oidc-request-token",
+        CI_JOB_JWT_V2: "inherited-gitlab-jwt",
       },
     });
     expect(result.code).toBe(0);
     const recorded = readRecorded(out);
-    const leaked = ["AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_BEARER_TOKEN_BEDROCK"].filter((name) =>
-      recorded.envNames?.includes(name),
-    );
+    const leaked = [
+      "AWS_ACCESS_KEY",
+      "AWS_SECRET_KEY",
+      "AWS_BEARER_TOKEN_BEDROCK",
+      "ACTIONS_ID_TOKEN_REQUEST_URL",
+      "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      "CI_JOB_JWT_V2",
+    ].filter((name) => recorded.envNames?.includes(name));
     expect(leaked).toEqual([]);
   });
 });

@@ -3,22 +3,35 @@ import { runDemo } from "../../demo/run-demo.js";
 import { ExitCode, TaskAccessError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { describeEvent } from "../describe-event.js";
+import { stringifyJson } from "../json-output.js";
 
 // `taskaccess demo`: the whole job on the embedded sandbox, no AWS account and no network.
 export function demoCommand(ctx: CliContext): Command {
   return new Command("demo")
     .description("run the example task end to end on the embedded sandbox (no AWS account needed)")
-    .action(async () => {
-      const c = ctx.out;
+    .option("--json", "tell the story on stderr, then print one JSON object: the result and the log")
+    .action(async (options: { json?: boolean }) => {
+      const c = options.json ? ctx.err : ctx.out;
+      // With --json stdout holds only the result; the story goes to stderr.
+      const write = options.json ? ctx.io.stderr : ctx.io.stdout;
       const result = await runDemo({
-        say: (text) => ctx.io.stdout(`${c.bold("demo")}: ${text}\n`),
-        // The run's own stderr (its summary line) belongs to the story: keep it in order on stdout.
-        relay: (text) => ctx.io.stdout(`${text}\n`),
+        say: (text) => write(`${c.bold("demo")}: ${text}\n`),
+        // The run's own stderr (its summary line) belongs to the story: keep it in order with it.
+        relay: (text) => write(`${text}\n`),
         env: {
           ...ctx.io.env,
-          ...(ctx.io.stdoutIsTTY && ctx.io.env.NO_COLOR === undefined ? { FORCE_COLOR: "1" } : {}),
+          ...((options.json ? ctx.io.stderrIsTTY : ctx.io.stdoutIsTTY) && ctx.io.env.NO_COLOR === undefined
+            ? { FORCE_COLOR: "1" }
+            : {}),
         },
       });
+      const ok = result.runExitCode === 0 && result.deniedAfter && result.chainOk;
+      if (options.json) {
+        const { runExitCode, deniedAfter, chainOk, chainHead, records } = result;
+        ctx.io.stdout(stringifyJson({ ok, runExitCode, deniedAfter, chainOk, chainHead, records }));
+        if (!ok) ctx.exitCode = ExitCode.internal;
+        return;
+      }
       ctx.io.stdout(
         `${c.bold("demo")}: the session log (in a temporary directory, removed now), as \`taskaccess log show\` prints it:\n`,
       );
@@ -30,7 +43,6 @@ export function demoCommand(ctx: CliContext): Command {
       ctx.io.stdout(
         `${c.bold("demo")}: chain ${result.chainOk ? c.green("intact") : c.red("BROKEN")}, head ${result.chainHead} (\`taskaccess log verify\`)\n`,
       );
-      const ok = result.runExitCode === 0 && result.deniedAfter && result.chainOk;
       if (!ok) {
         throw new TaskAccessError(
           `the demo did not behave as designed (run exit ${result.runExitCode}, denied after: ${result.deniedAfter}, chain: ${result.chainOk ? "intact" : "broken"})`,

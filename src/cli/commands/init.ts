@@ -2,14 +2,17 @@ import { relative } from "node:path";
 import { Command } from "commander";
 import { writeStarterTaskFile } from "../../task/write-starter.js";
 import type { CliContext } from "../context.js";
+import { stringifyJson } from "../json-output.js";
 import { globalOptions } from "../program.js";
 
 // `taskaccess init`: a commented starter file to edit, rather than a blank page.
 export function initCommand(ctx: CliContext): Command {
   return new Command("init")
     .description("write a commented starter taskaccess.yaml (never overwrites)")
-    .action(async (_options: unknown, command: Command) => {
+    .option("--json", "print one JSON object: { ok, file }")
+    .action(async (options: { json?: boolean }, command: Command) => {
       const path = await writeStarterTaskFile(ctx.io.cwd, globalOptions(command).file);
+      if (options.json) return ctx.io.stdout(stringifyJson({ ok: true, file: path }));
       ctx.io.stdout(`${ctx.out.green("Wrote")} ${relative(ctx.io.cwd, path) || path}\n`);
       ctx.io.stdout("Next: edit the role and the allow list, then run `taskaccess validate`.\n");
     });

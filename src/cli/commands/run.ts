@@ -5,6 +5,7 @@ import { createIamRevoker } from "../../aws/iam-revoker.js";
 import { createStsIssuer } from "../../aws/sts-issuer.js";
 import { cryptoRandom } from "../../sandbox/ids.js";
 import { buildChildEnv } from "../../session/child-env.js";
+import { parseCredentialMode, previewCredentialVariables } from "../../session/credential-delivery.js";
 import { planRun } from "../../session/plan-run.js";
 import { createProcessRunner, FORWARDED_SIGNALS } from "../../session/process-runner.js";
 import { createRoleLock } from "../../session/role-lock.js";
@@ -15,9 +16,12 @@ import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.j
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
+import { appendGithubSummary } from "../github-summary.js";
+import { stringifyJson } from "../json-output.js";
 import { openAuditLog } from "../open-audit-log.js";
 import { globalOptions } from "../program.js";
 import { reportError } from "../report-error.js";
+import { runSummaryJson } from "../run-summary-json.js";
 
 interface RunOptions extends AwsFlags {
   param?: string[];
@@ -25,6 +29,8 @@ interface RunOptions extends AwsFlags {
   log?: string;
   nested?: boolean;
   printEnv?: boolean;
+  credentials?: string;
+  json?: boolean;
 }
 
 // `taskaccess run TASK -- COMMAND`: the main job. Thin: flags to a plan, the plan to runSession.
@@ -38,7 +44,15 @@ export function runCommand(ctx: CliContext): Command {
     .option("-r, --reason <text>", "why this run is needed (recorded; required by some tasks)")
     .option("--log <path>", "session log file (default: $XDG_STATE_HOME/taskaccess/sessions.jsonl)")
     .option("--nested", "allow a run inside another run")
+    .option(
+      "--credentials <mode>",
+      "how the command gets credentials: env (variables), server (a local endpoint that refreshes them) or file (a temporary profile); default: the task's `credentials`, else env",
+    )
     .option("--print-env", "print the names of the variables the command gets and loses, then stop")
+    .option(
+      "--json",
+      "end with one JSON object on stderr instead of the summary line (stdout is the command's)",
+    )
     .action(async (taskName: string, command: string[], options: RunOptions, cmd: Command) => {
       const { io } = ctx;
       const taskFile = await openTaskFile({
@@ -52,6 +66,7 @@ export function runCommand(ctx: CliContext): Command {
         reason: options.reason,
         command,
         nested: Boolean(options.nested),
+        credentials: options.credentials === undefined ? undefined : parseCredentialMode(options.credentials),
         env: io.env,
         localUser: safeUserName(),
         random: cryptoRandom,
@@ -60,11 +75,12 @@ export function runCommand(ctx: CliContext): Command {
       if (options.printEnv) {
         const preview = buildChildEnv({
           parent: io.env,
-          credentials: { accessKeyId: "", secretAccessKey: "", sessionToken: "", expiration: new Date(0) },
+          credentialVariables: previewCredentialVariables(plan.credentials),
           region: plan.task.region ?? options.region ?? "",
           sessionId: plan.sessionId,
           task: plan.task.name,
         });
+        if (options.json) return io.stdout(stringifyJson({ set: preview.set, removed: preview.removed }));
         io.stdout(`set: ${preview.set.join(" ")}\n`);
         io.stdout(`removed: ${preview.removed.length > 0 ? preview.removed.join(" ") : "(none)"}\n`);
         return;
@@ -106,7 +122,10 @@ export function runCommand(ctx: CliContext): Command {
         });
         // The error first, then the summary: the last line on stderr always says whether access ended.
         ctx.exitCode = outcome.failure ? reportError(ctx, outcome.failure, false) : outcome.exitCode;
-        io.stderr(summarize(ctx, plan.task.name, outcome));
+        await appendGithubSummary(ctx, plan, outcome);
+        io.stderr(
+          options.json ? runSummaryJson(plan.task.name, outcome) : summarize(ctx, plan.task.name, outcome),
+        );
       } finally {
         for (const { signal, listener } of listeners) signals?.off(signal, listener);
       }

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { ADMIN_TOKEN_HEADER } from "../../sandbox/admin.js";
 import type { JournalEntry } from "../../sandbox/journal.js";
-import { DEFAULT_SANDBOX_PORT, startSandbox } from "../../sandbox/start-sandbox.js";
+import { DEFAULT_SANDBOX_PORT, type RunningSandbox, startSandbox } from "../../sandbox/start-sandbox.js";
 import { loadWorldFile } from "../../sandbox/world.js";
 import type { CliContext } from "../context.js";
 
@@ -11,7 +11,11 @@ interface SandboxOptions {
   host: string;
   world?: string;
   verbose?: boolean;
+  json?: boolean;
 }
+
+/** The region the printed setup names; the sandbox itself answers in any. */
+const REGION = "eu-west-1";
 
 // `taskaccess sandbox`: the local AWS-compatible endpoint, for trying task files without an account.
 export function sandboxCommand(ctx: CliContext): Command {
@@ -21,6 +25,7 @@ export function sandboxCommand(ctx: CliContext): Command {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--world <file>", "world file: accounts, users, roles, policies, buckets (default: built-in)")
     .option("-v, --verbose", "print every call with its decision")
+    .option("--json", "print one line of JSON once listening: endpoint, keys, admin token")
     .action(async (options: SandboxOptions) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -31,21 +36,20 @@ export function sandboxCommand(ctx: CliContext): Command {
       }
       const world = options.world ? await loadWorldFile(options.world) : undefined;
       const sandbox = await startSandbox({ world, port, host: options.host });
-      const { out, io } = ctx;
-      const base = sandbox.users[0];
-      io.stdout(`${out.green("taskaccess sandbox")} listening on ${out.bold(sandbox.endpoint)}\n`);
-      if (base) {
-        io.stdout(`\n# Base credentials of ${base.user} (sandbox-only keys):\n`);
-        io.stdout(`export AWS_ACCESS_KEY_ID=${base.accessKeyId}\n`);
-        io.stdout(`export AWS_SECRET_ACCESS_KEY=${base.secretAccessKey}\n`);
-        io.stdout("unset AWS_SESSION_TOKEN AWS_PROFILE\n");
-        io.stdout("export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1\n");
-        io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
-      }
-      io.stdout(
-        `\n# Admin endpoint (faults, clock, journal): header ${ADMIN_TOKEN_HEADER}: ${sandbox.adminToken}\n`,
-      );
-      io.stdout("Press Ctrl-C to stop.\n");
+      const { io } = ctx;
+      if (options.json) {
+        // One line, so that a script can read it and leave the sandbox running.
+        io.stdout(
+          `${JSON.stringify({
+            endpoint: sandbox.endpoint,
+            port: sandbox.port,
+            region: REGION,
+            users: sandbox.users,
+            adminTokenHeader: ADMIN_TOKEN_HEADER,
+            adminToken: sandbox.adminToken,
+          })}\n`,
+        );
+      } else printSetup(ctx, sandbox);
       const unsubscribe = options.verbose
         ? sandbox.journal.subscribe((entry) => io.stderr(formatEntry(entry)))
         : () => {};
@@ -54,6 +58,24 @@ export function sandboxCommand(ctx: CliContext): Command {
       await sandbox.close();
       io.stderr(`sandbox stopped (${signal})\n`);
     });
+}
+
+function printSetup(ctx: CliContext, sandbox: RunningSandbox): void {
+  const { out, io } = ctx;
+  const base = sandbox.users[0];
+  io.stdout(`${out.green("taskaccess sandbox")} listening on ${out.bold(sandbox.endpoint)}\n`);
+  if (base) {
+    io.stdout(`\n# Base credentials of ${base.user} (sandbox-only keys):\n`);
+    io.stdout(`export AWS_ACCESS_KEY_ID=${base.accessKeyId}\n`);
+    io.stdout(`export AWS_SECRET_ACCESS_KEY=${base.secretAccessKey}\n`);
+    io.stdout("unset AWS_SESSION_TOKEN AWS_PROFILE\n");
+    io.stdout(`export AWS_REGION=${REGION} AWS_DEFAULT_REGION=${REGION}\n`);
+    io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
+  }
+  io.stdout(
+    `\n# Admin endpoint (faults, clock, journal): header ${ADMIN_TOKEN_HEADER}: ${sandbox.adminToken}\n`,
+  );
+  io.stdout("Press Ctrl-C to stop.\n");
 }
 
 function formatEntry(entry: JournalEntry): string {

@@ -2,9 +2,11 @@ import { Command } from "commander";
 import { ExitCode } from "../../errors.js";
 import { isBlocking } from "../../policy/analyze-task.js";
 import { analyzeTaskFile } from "../../policy/analyze-task-file.js";
+import type { Finding } from "../../policy/finding.js";
 import { openTaskFile } from "../../task/open-task-file.js";
 import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
+import { formatAnnotation, inGithubActions } from "../github-annotations.js";
 import { findingJson, stringifyJson } from "../json-output.js";
 import { globalOptions } from "../program.js";
 
@@ -47,8 +49,12 @@ export function validateCommand(ctx: CliContext): Command {
         return;
       }
       const { out, err } = ctx;
+      const annotate = inGithubActions(ctx.io.env);
       for (const analysis of analyses) {
-        for (const finding of analysis.findings) ctx.io.stderr(formatFinding(err, finding));
+        for (const finding of analysis.findings) {
+          ctx.io.stderr(formatFinding(err, finding));
+          if (annotate) ctx.io.stdout(annotationOf(ctx, finding, strict));
+        }
         const errors = analysis.findings.filter((finding) => finding.severity === "error").length;
         const warnings = analysis.findings.length - errors;
         const mark = errors > 0 ? out.red("✗") : warnings > 0 ? out.yellow("!") : out.green("✓");
@@ -65,4 +71,18 @@ export function validateCommand(ctx: CliContext): Command {
       const summary = `${taskFile.path}: ${analyses.length} task${analyses.length === 1 ? "" : "s"} checked`;
       ctx.io.stdout(`${blocking ? out.red(`${summary}, refused`) : out.green(`${summary}, ok`)}\n`);
     });
+}
+
+// In GitHub Actions a finding also shows on its line of the task file: blocking ones as errors.
+function annotationOf(ctx: CliContext, finding: Finding, strict: boolean): string {
+  const text = [finding.message, `why: ${finding.why}`, ...(finding.hint ? [`hint: ${finding.hint}`] : [])];
+  return formatAnnotation(
+    {
+      kind: isBlocking(finding, strict) ? "error" : "warning",
+      message: text.join("\n"),
+      location: finding.location,
+      title: `taskaccess ${finding.rule}`,
+    },
+    ctx.io,
+  );
 }

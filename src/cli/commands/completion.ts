@@ -1,0 +1,61 @@
+import { Command, Option } from "commander";
+import { UsageError } from "../../errors.js";
+import { openTaskFile } from "../../task/open-task-file.js";
+import { bashScript } from "../completion-bash.js";
+import { fishScript } from "../completion-fish.js";
+import { completionSpec, SHELLS, type Shell } from "../completion-spec.js";
+import { zshScript } from "../completion-zsh.js";
+import type { CliContext } from "../context.js";
+import { stringifyJson } from "../json-output.js";
+import { globalOptions } from "../program.js";
+
+interface CompletionOptions {
+  json?: boolean;
+  tasks?: boolean;
+}
+
+const INSTALL = `
+Load it in the current shell, or install it:
+  bash  source <(taskaccess completion bash)
+        taskaccess completion bash > ~/.local/share/bash-completion/completions/taskaccess
+  zsh   source <(taskaccess completion zsh)          (after compinit)
+        taskaccess completion zsh > "\${fpath[1]}/_taskaccess"
+  fish  taskaccess completion fish | source
+        taskaccess completion fish > ~/.config/fish/completions/taskaccess.fish
+Task names are read from the task file at completion time (taskaccess completion --tasks).`;
+
+// `taskaccess completion SHELL`: tab completion of commands, flags and the task file's task names.
+export function completionCommand(ctx: CliContext): Command {
+  return new Command("completion")
+    .description("print a shell completion script for bash, zsh or fish")
+    .argument("[shell]", `the shell: ${SHELLS.join(", ")}`)
+    .option("--json", "print one JSON object: { shell, script }")
+    .addOption(new Option("--tasks", "print the task names, one a line (what the scripts call)").hideHelp())
+    .addHelpText("after", INSTALL)
+    .action(async (shell: string | undefined, options: CompletionOptions, command: Command) => {
+      if (options.tasks) {
+        const taskFile = await openTaskFile({
+          cwd: ctx.io.cwd,
+          file: globalOptions(command).file,
+          envFile: ctx.io.env.TASKACCESS_FILE,
+        });
+        for (const task of taskFile.tasks) ctx.io.stdout(`${task.name}\n`);
+        return;
+      }
+      if (!isShell(shell)) {
+        throw new UsageError(
+          shell === undefined ? "name the shell to complete for" : `no completion for the shell "${shell}"`,
+          `taskaccess completion ${SHELLS.join("|")}`,
+        );
+      }
+      const program = command.parent ?? command;
+      const spec = completionSpec(program);
+      const script =
+        shell === "bash" ? bashScript(spec) : shell === "zsh" ? zshScript(spec) : fishScript(spec);
+      ctx.io.stdout(options.json ? stringifyJson({ shell, script }) : script);
+    });
+}
+
+function isShell(value: string | undefined): value is Shell {
+  return SHELLS.some((shell) => shell === value);
+}
