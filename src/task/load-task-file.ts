@@ -43,7 +43,7 @@ export async function loadTaskFile(path: string, displayPath: string = path): Pr
 
 // Validates task-file text; separate from loading so that tests and property checks need no files.
 export function parseTaskFile(displayPath: string, text: string): TaskFile {
-  if (text.length > MAX_TASK_FILE_BYTES) {
+  if (Buffer.byteLength(text) > MAX_TASK_FILE_BYTES) {
     throw new TaskFileError([{ message: `the task file is larger than ${MAX_TASK_FILE_BYTES} bytes` }]);
   }
   const { parsed, diagnostics } = parseYaml(displayPath, text);

@@ -30,9 +30,9 @@ export function explicitLiterals(pattern: string): Set<string> {
   while (i < pattern.length) {
     const char = pattern[i] ?? "";
     if (char === "\\") {
-      const next = pattern[i + 1];
-      if (next !== undefined && !CLASS_ESCAPES.has(next)) literals.add(next);
-      i += 2;
+      const escaped = readEscape(pattern, i);
+      if (escaped.literal !== undefined) literals.add(escaped.literal);
+      i = escaped.end;
       continue;
     }
     if (char === "[") {
@@ -53,9 +53,9 @@ function readClass(pattern: string, start: number, literals: Set<string>): numbe
   while (i < pattern.length && pattern[i] !== "]") {
     const char = pattern[i] ?? "";
     if (char === "\\") {
-      const next = pattern[i + 1];
-      if (next !== undefined && !CLASS_ESCAPES.has(next)) members.push(next);
-      i += 2;
+      const escaped = readEscape(pattern, i);
+      if (escaped.literal !== undefined) members.push(escaped.literal);
+      i = escaped.end;
       continue;
     }
     // A range such as " -~" covers characters without naming them: skip both ends.
@@ -68,4 +68,35 @@ function readClass(pattern: string, start: number, literals: Set<string>): numbe
   }
   if (!negated) for (const member of members) literals.add(member);
   return i + 1;
+}
+
+// One escape starting at the backslash at START: the character it names, if it names exactly one,
+// and where it ends. A property escape (\p{Symbol}) or a class escape (\S) names none, and its
+// braces are part of the escape, not characters; \u{7B}, \u007B and \x7B name "{".
+function readEscape(pattern: string, start: number): { literal?: string; end: number } {
+  const next = pattern[start + 1];
+  if (next === undefined) return { end: start + 1 };
+  if ((next === "p" || next === "P") && pattern[start + 2] === "{") {
+    const close = pattern.indexOf("}", start + 3);
+    return { end: close === -1 ? pattern.length : close + 1 };
+  }
+  const hex =
+    next === "u" && pattern[start + 2] === "{"
+      ? /^\{([0-9a-fA-F]{1,6})\}/.exec(pattern.slice(start + 2))
+      : next === "u"
+        ? /^([0-9a-fA-F]{4})/.exec(pattern.slice(start + 2))
+        : next === "x"
+          ? /^([0-9a-fA-F]{2})/.exec(pattern.slice(start + 2))
+          : null;
+  if (hex?.[1] !== undefined) {
+    const code = Number.parseInt(hex[1], 16);
+    const end = start + 2 + hex[0].length;
+    return code <= 0x10ffff ? { literal: String.fromCodePoint(code), end } : { end };
+  }
+  if (next === "k" && pattern[start + 2] === "<") {
+    const close = pattern.indexOf(">", start + 3);
+    return { end: close === -1 ? pattern.length : close + 1 };
+  }
+  if (next === "c") return { end: Math.min(start + 3, pattern.length) };
+  return CLASS_ESCAPES.has(next) ? { end: start + 2 } : { literal: next, end: start + 2 };
 }

@@ -109,9 +109,16 @@ const actionList = z
   .min(1, { error: "must list at least one action" });
 
 const resourceList = z
-  .array(z.string({ error: "resources are ARN strings" }).min(1).max(2048), {
-    error: "must be a list of resource ARNs",
-  })
+  // Each check has its own message: the type error given to z.string() would replace theirs.
+  .array(
+    z
+      .string({ error: "resources are ARN strings" })
+      .min(1, { error: "must not be empty" })
+      .max(2048, { error: "must have at most 2048 characters" }),
+    {
+      error: "must be a list of resource ARNs",
+    },
+  )
   .min(1, { error: "must list at least one resource" });
 
 export const statementSchema = z
@@ -148,8 +155,8 @@ export const paramSchema = z
   .strictObject({
     pattern: z
       .string({ error: "`pattern` is required: a regular expression every value must match" })
-      .min(1)
-      .max(1024)
+      .min(1, { error: "must not be empty: a regular expression every value must match" })
+      .max(1024, { error: "must have at most 1024 characters" })
       .refine(isValidRegex, { error: "is not a valid regular expression" })
       .refine((pattern) => findNestedQuantifier(pattern) === undefined, {
         error:
@@ -172,9 +179,16 @@ export const paramSchema = z
 
 export const taskSchema = z.strictObject({
   description: z.string().max(1024).optional(),
-  role: z.string({ error: "`role` is required: the ARN of the role to assume" }).regex(ROLE_ARN_PATTERN, {
-    error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
-  }),
+  role: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? "`role` is required: the ARN of the role to assume"
+          : "must be a string: the ARN of the role to assume",
+    })
+    .regex(ROLE_ARN_PATTERN, {
+      error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+    }),
   region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
   duration: durationWithin(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS).optional(),
   timeout: durationWithin(1, MAX_TIMEOUT_SECONDS).optional(),

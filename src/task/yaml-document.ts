@@ -1,4 +1,4 @@
-import { type Document, isMap, isPair, isScalar, isSeq, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isPair, isScalar, isSeq, type Node, parseDocument, visit } from "yaml";
 import type { Diagnostic, SourceLocation } from "./diagnostic.js";
 import { SourceText } from "./source-text.js";
 
@@ -26,15 +26,29 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedYaml; di
   }));
   if (diagnostics.length === 0) diagnostics.push(...checkKeys(doc.contents, source));
   if (diagnostics.length > 0) return { diagnostics: capDiagnostics(diagnostics) };
+  keepKeysAsWritten(doc, text);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // yaml counts the anchor itself as one use: N aliases of an anchor make N + 1.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const unresolved = findUnresolvedAlias(doc);
+    if (unresolved) {
+      return {
+        diagnostics: [
+          {
+            message: `the alias *${unresolved.name} names no anchor before it`,
+            location: source.locate(unresolved.offset),
+            hint: `define &${unresolved.name} earlier in the file, or write the value out`,
+          },
+        ],
+      };
+    }
     return {
       diagnostics: [
         {
-          message: /alias/i.test(message)
+          message: /excessive alias/i.test(message)
             ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}); the file looks like an alias bomb`
             : `cannot read the YAML: ${message}`,
           location: source.locate(0),
@@ -47,6 +61,32 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedYaml; di
     parsed: { source, data, locate: (path, target = "value") => locateNode(doc, source, path, target) },
     diagnostics: [],
   };
+}
+
+// A mapping key that YAML reads as a number or a boolean (a task named 2024, 0x1F or 1.10) keeps
+// its text: converted, 0x1F would silently become task "31" and 1.10 task "1.1".
+function keepKeysAsWritten(doc: Document, text: string): void {
+  visit(doc, {
+    Pair: (_key, pair) => {
+      const key = pair.key;
+      if (!isScalar(key) || typeof key.value === "string" || key.value === null || !key.range) return;
+      if (key.type !== "PLAIN") return;
+      key.value = text.slice(key.range[0], key.range[1]);
+    },
+  });
+}
+
+// The first alias whose anchor is not defined before it (yaml's toJS() says only "Unresolved alias").
+function findUnresolvedAlias(doc: Document): { name: string; offset: number } | undefined {
+  let found: { name: string; offset: number } | undefined;
+  visit(doc, {
+    Alias: (_key, node) => {
+      if (node.resolve(doc) !== undefined) return undefined;
+      found = { name: node.source, offset: node.range?.[0] ?? 0 };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** More errors than this are summarised: a broken file should not print megabytes. */

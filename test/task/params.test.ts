@@ -103,6 +103,14 @@ describe("explicitLiterals", () => {
   it("collects escaped, class and plain characters but not ranges or escapes like \\d", () => {
     expect([...explicitLiterals('a\\*[?"x-z]\\d.')].sort()).toEqual(['"', "*", "?", "a"].sort());
   });
+
+  it("reads a property escape as one wildcard: its braces and name are not characters", () => {
+    expect([...explicitLiterals("[\\p{S}\\P{Letter}a]+\\p{Script=Greek}")]).toEqual(["a"]);
+  });
+
+  it("counts \\u{7B}, \\u002A and \\x3F as naming {, * and ?; \\cJ as naming nothing", () => {
+    expect([...explicitLiterals("\\u{7B}[\\u002A]\\x3F\\cJb")].sort()).toEqual(["*", "?", "b", "{"].sort());
+  });
 });
 
 describe("substituteParams", () => {
