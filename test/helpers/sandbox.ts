@@ -512,3 +512,9 @@ export function startSandboxProcess(args: string[], timeoutMs = 15_000): Promise
     },
   );
 }
+
+// A secret that differs from SECRET in its last character (a fixed replacement would leave a
+// secret that already ends in it unchanged, about one run in sixty).
+export function wrongSecret(secret: string): string {
+  return `${secret.slice(0, -1)}${secret.endsWith("x") ? "y" : "x"}`;
+}

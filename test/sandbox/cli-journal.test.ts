@@ -23,6 +23,7 @@ import {
   startSandboxProcess,
   startTestSandbox,
   stsClient,
+  wrongSecret,
 } from "../helpers/sandbox.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskaccess-world-"));
@@ -142,7 +143,7 @@ describe("the call journal", () => {
       DurationSeconds: 900,
     });
     await expectError(
-      stsClient(sandbox, { ...base, secretAccessKey: `${base.secretAccessKey.slice(0, -1)}x` }).send(
+      stsClient(sandbox, { ...base, secretAccessKey: wrongSecret(base.secretAccessKey) }).send(
         new GetCallerIdentityCommand({}),
       ),
       "SignatureDoesNotMatch",

@@ -32,6 +32,7 @@ import {
   startTestSandbox,
   stsClient,
   worldWithAdmin,
+  wrongSecret,
   xmlText,
 } from "../helpers/sandbox.js";
 
@@ -62,7 +63,7 @@ const trustRoot = (condition?: Record<string, unknown>) =>
 
 describe("authentication errors", () => {
   it("answers a wrong secret with SignatureDoesNotMatch 403 on every service", async () => {
-    const wrong = { ...base, secretAccessKey: `${base.secretAccessKey.slice(0, -1)}x` };
+    const wrong = { ...base, secretAccessKey: wrongSecret(base.secretAccessKey) };
     const message =
       "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
     const sts = await expectError(
