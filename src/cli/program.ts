@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
+import { findPackageRoot } from "../util/package-root.js";
 import { suggestClosest } from "../util/suggest.js";
 import { completionCommand } from "./commands/completion.js";
 import { demoCommand } from "./commands/demo.js";
@@ -14,11 +16,7 @@ import { runCommand } from "./commands/run.js";
 import { sandboxCommand } from "./commands/sandbox.js";
 import { validateCommand } from "./commands/validate.js";
 import type { CliContext } from "./context.js";
-
-export interface GlobalOptions {
-  file?: string;
-  verbose?: boolean;
-}
+import type { GlobalOptions } from "./global-options.js";
 
 // Builds the commander program; a factory so tests can run the CLI in-process with their own I/O.
 export function createProgram(ctx: CliContext): Command {
@@ -82,13 +80,8 @@ export function createProgram(ctx: CliContext): Command {
   return program;
 }
 
-// Reads options that belong to the whole program, from any command.
-export function globalOptions(command: Command): GlobalOptions {
-  return command.optsWithGlobals<GlobalOptions>();
-}
-
 function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  const pkg = JSON.parse(readFileSync(join(findPackageRoot(import.meta.url), "package.json"), "utf8")) as {
     version: string;
   };
   return pkg.version;

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { LogRecord } from "../audit/events.js";
 import { verifySessionLog } from "../audit/verify-log.js";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { startSandbox } from "../sandbox/start-sandbox.js";
 import { loadSessions } from "../session/load-sessions.js";
+import { findPackageRoot } from "../util/package-root.js";
 import { errorSummary, signedRequest } from "./signed-request.js";
 
 export interface DemoIo {
@@ -36,6 +36,7 @@ const REGION = "eu-west-1";
 // in-process sandbox, then proof that the credentials the child used no longer work.
 export async function runDemo(io: DemoIo): Promise<DemoResult> {
   const sandbox = await startSandbox({ port: 0 });
+  const root = findPackageRoot(import.meta.url);
   const dir = await mkdtemp(join(tmpdir(), "taskaccess-demo-"));
   try {
     const base = sandbox.users[0];
@@ -43,14 +44,11 @@ export async function runDemo(io: DemoIo): Promise<DemoResult> {
       throw new TaskAccessError("the sandbox's built-in world has no user", { exitCode: ExitCode.internal });
     const taskFile = join(dir, "taskaccess.yaml");
     const logPath = join(dir, "sessions.jsonl");
-    await writeFile(
-      taskFile,
-      await readFile(fileURLToPath(new URL("../../examples/taskaccess.yaml", import.meta.url)), "utf8"),
-    );
+    await writeFile(taskFile, await readFile(join(root, "examples/taskaccess.yaml"), "utf8"));
     io.say(`sandbox (STS, IAM, S3) on ${sandbox.endpoint}; base identity ${base.user}`);
     io.say(`task file ${taskFile} (the example: task deploy may write only releases/app/{{version}}/*)`);
     const argv = [
-      fileURLToPath(new URL("../../bin/taskaccess", import.meta.url)),
+      join(root, "bin/taskaccess"),
       "run",
       "deploy",
       "--param",
@@ -61,7 +59,7 @@ export async function runDemo(io: DemoIo): Promise<DemoResult> {
       logPath,
       "--",
       process.execPath,
-      fileURLToPath(new URL("./demo-child.js", import.meta.url)),
+      join(root, "dist/demo/demo-child.js"),
       VERSION,
     ];
     io.say(

@@ -34,11 +34,6 @@ export async function analyzeTask(
   return { task, policy, size: measurePolicy(policy), findings, resolved: values !== undefined };
 }
 
-// True when a finding refuses the task (an error, or with --strict any finding).
-export function isBlocking(finding: Finding, strict = false): boolean {
-  return finding.severity === "error" || strict;
-}
-
 function severityRank(finding: Finding): number {
   return finding.severity === "error" ? 0 : 1;
 }

@@ -16,3 +16,8 @@ export interface Finding {
   atKey?: boolean | undefined;
   location?: SourceLocation | undefined;
 }
+
+// True when a finding refuses the task (an error, or with --strict any finding).
+export function isBlocking(finding: Finding, strict = false): boolean {
+  return finding.severity === "error" || strict;
+}

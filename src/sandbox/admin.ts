@@ -1,12 +1,13 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { SandboxClock } from "./clock.js";
+import { ADMIN_TOKEN_HEADER } from "./defaults.js";
 import type { FaultPlan } from "./faults.js";
 import type { CallJournal } from "./journal.js";
 import type { SandboxRequest, SandboxResponse } from "./request.js";
 import { faultScripts } from "./world.js";
 
-export const ADMIN_TOKEN_HEADER = "x-taskaccess-sandbox-token";
+export { ADMIN_TOKEN_HEADER };
 
 // The local admin endpoint for tests in another process: faults, the clock and the journal.
 // It answers only requests that carry the token printed when the sandbox starts.

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { createAdminHandler } from "./admin.js";
 import { createSandboxClock, type SandboxClock } from "./clock.js";
+import { DEFAULT_SANDBOX_PORT } from "./defaults.js";
 import { FaultPlan } from "./faults.js";
 import { cryptoRandom, type RandomSource } from "./ids.js";
 import { CallJournal } from "./journal.js";
@@ -38,7 +39,7 @@ export interface RunningSandbox {
   close: () => Promise<void>;
 }
 
-export const DEFAULT_SANDBOX_PORT = 4566;
+export { DEFAULT_SANDBOX_PORT };
 
 // Starts the sandbox in-process (tests, `taskaccess demo`) or for `taskaccess sandbox`.
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {

@@ -16,6 +16,19 @@ export interface LoadedSessions {
 // Reads the whole log into session summaries for `log`, `revoke` and `gc`; a missing log is an
 // error that says where taskaccess looked, because an empty answer would hide a wrong path.
 export async function loadSessions(path: string): Promise<LoadedSessions> {
+  await assertLogFile(path);
+  const records: LogRecord[] = [];
+  const malformed: { line: number; error: string }[] = [];
+  for await (const line of readSessionLog(path)) {
+    if (line.ok) records.push(line.record);
+    else malformed.push({ line: line.line, error: line.error });
+  }
+  return { sessions: [...summarizeSessions(records).values()], records, malformed };
+}
+
+// A missing log is an error that says where taskaccess looked (an empty answer would hide a wrong
+// path); a directory is named as such. Shared by every command that reads the log.
+export async function assertLogFile(path: string): Promise<void> {
   const stats = await stat(path).catch(() => undefined);
   if (!stats) {
     throw new TaskAccessError(`no session log at ${path}`, {
@@ -29,11 +42,4 @@ export async function loadSessions(path: string): Promise<LoadedSessions> {
       hint: "--log, TASKACCESS_LOG and the task file's `log` name the log file itself, not its directory",
     });
   }
-  const records: LogRecord[] = [];
-  const malformed: { line: number; error: string }[] = [];
-  for await (const line of readSessionLog(path)) {
-    if (line.ok) records.push(line.record);
-    else malformed.push({ line: line.line, error: line.error });
-  }
-  return { sessions: [...summarizeSessions(records).values()], records, malformed };
 }

@@ -1,13 +1,12 @@
 import { Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
-import { openTaskFile } from "../../task/open-task-file.js";
 import { bashScript } from "../completion-bash.js";
 import { fishScript } from "../completion-fish.js";
 import { completionSpec, SHELLS, type Shell } from "../completion-spec.js";
 import { zshScript } from "../completion-zsh.js";
 import type { CliContext } from "../context.js";
+import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
-import { globalOptions } from "../program.js";
 
 interface CompletionOptions {
   json?: boolean;
@@ -33,6 +32,7 @@ export function completionCommand(ctx: CliContext): Command {
     .addOption(new Option("--tasks", "print the task names, one a line (what the scripts call)").hideHelp())
     .addHelpText("after", INSTALL)
     .action(async (shell: string | undefined, options: CompletionOptions, command: Command) => {
+      const { openTaskFile } = await import("../../task/open-task-file.js");
       if (options.tasks) {
         const taskFile = await openTaskFile({
           cwd: ctx.io.cwd,

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { runDemo } from "../../demo/run-demo.js";
 import { ExitCode, TaskAccessError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { describeEvent } from "../describe-event.js";
@@ -11,6 +10,7 @@ export function demoCommand(ctx: CliContext): Command {
     .description("run the example task end to end on the embedded sandbox (no AWS account needed)")
     .option("--json", "tell the story on stderr, then print one JSON object: the result and the log")
     .action(async (options: { json?: boolean }) => {
+      const { runDemo } = await import("../../demo/run-demo.js");
       const c = options.json ? ctx.err : ctx.out;
       // With --json stdout holds only the result; the story goes to stderr.
       const write = options.json ? ctx.io.stderr : ctx.io.stdout;

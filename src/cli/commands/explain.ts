@@ -1,14 +1,13 @@
 import { Command } from "commander";
 import { ExitCode } from "../../errors.js";
-import { explainTask, type TaskExplanation } from "../../policy/explain-task.js";
+import type { TaskExplanation } from "../../policy/explain-task.js";
 import { formatDuration } from "../../task/duration.js";
-import { openTaskFile } from "../../task/open-task-file.js";
 import { parseParamFlags } from "../../task/params.js";
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
+import { globalOptions } from "../global-options.js";
 import { findingJson, stringifyJson } from "../json-output.js";
-import { globalOptions } from "../program.js";
 
 interface ExplainOptions {
   param?: string[];
@@ -23,6 +22,8 @@ export function explainCommand(ctx: CliContext): Command {
     .option("-p, --param <name=value>", "a parameter value (repeatable)", collect)
     .option("--json", "print one JSON object")
     .action(async (taskName: string, options: ExplainOptions, command: Command) => {
+      const { explainTask } = await import("../../policy/explain-task.js");
+      const { openTaskFile } = await import("../../task/open-task-file.js");
       const supplied = parseParamFlags(options.param ?? []);
       const taskFile = await openTaskFile({
         cwd: ctx.io.cwd,

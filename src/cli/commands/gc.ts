@@ -1,7 +1,5 @@
 import { Command } from "commander";
-import { createIamRevoker } from "../../aws/iam-revoker.js";
 import { UsageError } from "../../errors.js";
-import { loadSessions } from "../../session/load-sessions.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
@@ -24,6 +22,8 @@ export function gcCommand(ctx: CliContext): Command {
     .option("--log <path>", "session log file to take the roles from (default: as for run)")
     .option("--json", "print one JSON object")
     .action(async (options: GcOptions, cmd: Command) => {
+      const { createIamRevoker } = await import("../../aws/iam-revoker.js");
+      const { loadSessions } = await import("../../session/load-sessions.js");
       let roles = options.role ?? [];
       if (roles.length === 0) {
         const { sessions } = await loadSessions(await locateLog(ctx, cmd, options.log));

@@ -1,10 +1,9 @@
 import { Command } from "commander";
 import { formatDuration } from "../../task/duration.js";
-import { openTaskFile } from "../../task/open-task-file.js";
 import type { CliContext } from "../context.js";
 import { formatTable } from "../format-table.js";
+import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
-import { globalOptions } from "../program.js";
 
 interface ListOptions {
   json?: boolean;
@@ -16,6 +15,7 @@ export function listCommand(ctx: CliContext): Command {
     .description("list the tasks with their descriptions, roles and durations")
     .option("--json", "print one JSON object")
     .action(async (options: ListOptions, command: Command) => {
+      const { openTaskFile } = await import("../../task/open-task-file.js");
       const taskFile = await openTaskFile({
         cwd: ctx.io.cwd,
         file: globalOptions(command).file,

@@ -3,7 +3,6 @@ import { Command } from "commander";
 import { isProcessAlive } from "../../audit/file-lock.js";
 import { verifySessionLog } from "../../audit/verify-log.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { loadSessions } from "../../session/load-sessions.js";
 import { findSession } from "../../session/revoke-sessions.js";
 import type { SessionSummary } from "../../session/session-summary.js";
 import { parseDuration } from "../../task/duration.js";
@@ -32,6 +31,7 @@ export function logCommand(ctx: CliContext): Command {
     )
     .option("--json", "print one JSON object")
     .action(async (options: LogOptions, cmd: Command) => {
+      const { loadSessions } = await import("../../session/load-sessions.js");
       const path = await locateLog(ctx, cmd, options.log);
       const since = options.since === undefined ? undefined : parseSince(options.since, Date.now());
       const { sessions, malformed } = await loadSessions(path);
@@ -86,6 +86,7 @@ function showCommand(ctx: CliContext): Command {
     .option("--log <path>", "session log file (default: as for run)")
     .option("--json", "print one JSON object")
     .action(async (id: string, options: LogOptions, cmd: Command) => {
+      const { loadSessions } = await import("../../session/load-sessions.js");
       const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
       const { sessions, records } = await loadSessions(path);
       const session = findSession(sessions, id);
@@ -121,8 +122,10 @@ function verifyCommand(ctx: CliContext): Command {
     .option("--log <path>", "session log file (default: as for run)")
     .option("--json", "print one JSON object")
     .action(async (options: LogOptions, cmd: Command) => {
+      const { assertLogFile } = await import("../../session/load-sessions.js");
       const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
-      await loadSessions(path); // the same "no session log at …" error as the other log commands
+      // The same "no session log at …" error as the other log commands, without reading it twice.
+      await assertLogFile(path);
       options.json ??= cmd.parent?.opts<LogOptions>().json;
       const result = await verifySessionLog(path);
       if (!result.ok) ctx.exitCode = ExitCode.findings;

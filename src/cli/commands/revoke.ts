@@ -2,18 +2,12 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { Command } from "commander";
 import { isProcessAlive } from "../../audit/file-lock.js";
-import { createIamRevoker } from "../../aws/iam-revoker.js";
-import { createStsIssuer } from "../../aws/sts-issuer.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { loadSessions } from "../../session/load-sessions.js";
-import { findSession, type RevokeReport, revokeSessions } from "../../session/revoke-sessions.js";
-import { createRoleLock } from "../../session/role-lock.js";
-import { findPendingSessions } from "../../session/session-summary.js";
+import type { RevokeReport } from "../../session/revoke-sessions.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
-import { openAuditLog } from "../open-audit-log.js";
 
 interface RevokeOptions extends AwsFlags {
   pending?: boolean;
@@ -30,6 +24,13 @@ export function revokeCommand(ctx: CliContext): Command {
     .option("--log <path>", "session log file (default: as for run)")
     .option("--json", "print one JSON object")
     .action(async (id: string | undefined, options: RevokeOptions, cmd: Command) => {
+      const { createIamRevoker } = await import("../../aws/iam-revoker.js");
+      const { createStsIssuer } = await import("../../aws/sts-issuer.js");
+      const { loadSessions } = await import("../../session/load-sessions.js");
+      const { findSession, revokeSessions } = await import("../../session/revoke-sessions.js");
+      const { createRoleLock } = await import("../../session/role-lock.js");
+      const { findPendingSessions } = await import("../../session/session-summary.js");
+      const { openAuditLog } = await import("../open-audit-log.js");
       if ((id === undefined) === !options.pending) {
         throw new UsageError(
           id === undefined

@@ -1,25 +1,14 @@
 import { hostname, userInfo } from "node:os";
 import { dirname } from "node:path";
 import { Command } from "commander";
-import { createIamRevoker } from "../../aws/iam-revoker.js";
-import { createStsIssuer } from "../../aws/sts-issuer.js";
-import { cryptoRandom } from "../../sandbox/ids.js";
-import { buildChildEnv } from "../../session/child-env.js";
-import { parseCredentialMode, previewCredentialVariables } from "../../session/credential-delivery.js";
-import { planRun } from "../../session/plan-run.js";
-import { createProcessRunner, FORWARDED_SIGNALS } from "../../session/process-runner.js";
-import { createRoleLock } from "../../session/role-lock.js";
-import { type RunOutcome, runSession } from "../../session/run-session.js";
-import { openTaskFile } from "../../task/open-task-file.js";
+import type { RunOutcome } from "../../session/run-session.js";
 import { parseParamFlags } from "../../task/params.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
-import { appendGithubSummary } from "../github-summary.js";
+import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
-import { openAuditLog } from "../open-audit-log.js";
-import { globalOptions } from "../program.js";
 import { reportError } from "../report-error.js";
 import { runSummaryJson } from "../run-summary-json.js";
 
@@ -54,6 +43,20 @@ export function runCommand(ctx: CliContext): Command {
       "end with one JSON object on stderr instead of the summary line (stdout is the command's)",
     )
     .action(async (taskName: string, command: string[], options: RunOptions, cmd: Command) => {
+      const { createIamRevoker } = await import("../../aws/iam-revoker.js");
+      const { createStsIssuer } = await import("../../aws/sts-issuer.js");
+      const { buildChildEnv } = await import("../../session/child-env.js");
+      const { createRoleLock } = await import("../../session/role-lock.js");
+      const { openAuditLog } = await import("../open-audit-log.js");
+      const { appendGithubSummary } = await import("../github-summary.js");
+      const { cryptoRandom } = await import("../../sandbox/ids.js");
+      const { parseCredentialMode, previewCredentialVariables } = await import(
+        "../../session/credential-delivery.js"
+      );
+      const { planRun } = await import("../../session/plan-run.js");
+      const { createProcessRunner, FORWARDED_SIGNALS } = await import("../../session/process-runner.js");
+      const { runSession } = await import("../../session/run-session.js");
+      const { openTaskFile } = await import("../../task/open-task-file.js");
       const { io } = ctx;
       const taskFile = await openTaskFile({
         cwd: io.cwd,

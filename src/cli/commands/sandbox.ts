@@ -1,9 +1,8 @@
 import { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { ADMIN_TOKEN_HEADER } from "../../sandbox/admin.js";
+import { ADMIN_TOKEN_HEADER, DEFAULT_SANDBOX_PORT } from "../../sandbox/defaults.js";
 import type { JournalEntry } from "../../sandbox/journal.js";
-import { DEFAULT_SANDBOX_PORT, type RunningSandbox, startSandbox } from "../../sandbox/start-sandbox.js";
-import { loadWorldFile } from "../../sandbox/world.js";
+import type { RunningSandbox } from "../../sandbox/start-sandbox.js";
 import type { CliContext } from "../context.js";
 
 interface SandboxOptions {
@@ -27,6 +26,8 @@ export function sandboxCommand(ctx: CliContext): Command {
     .option("-v, --verbose", "print every call with its decision")
     .option("--json", "print one line of JSON once listening: endpoint, keys, admin token")
     .action(async (options: SandboxOptions) => {
+      const { startSandbox } = await import("../../sandbox/start-sandbox.js");
+      const { loadWorldFile } = await import("../../sandbox/world.js");
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) {
         throw new UsageError(

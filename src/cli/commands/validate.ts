@@ -1,14 +1,11 @@
 import { Command } from "commander";
 import { ExitCode } from "../../errors.js";
-import { isBlocking } from "../../policy/analyze-task.js";
-import { analyzeTaskFile } from "../../policy/analyze-task-file.js";
-import type { Finding } from "../../policy/finding.js";
-import { openTaskFile } from "../../task/open-task-file.js";
+import { type Finding, isBlocking } from "../../policy/finding.js";
 import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
 import { formatAnnotation, inGithubActions } from "../github-annotations.js";
+import { globalOptions } from "../global-options.js";
 import { findingJson, stringifyJson } from "../json-output.js";
-import { globalOptions } from "../program.js";
 
 interface ValidateOptions {
   strict?: boolean;
@@ -22,6 +19,8 @@ export function validateCommand(ctx: CliContext): Command {
     .option("--strict", "treat warnings as errors")
     .option("--json", "print one JSON object")
     .action(async (options: ValidateOptions, command: Command) => {
+      const { analyzeTaskFile } = await import("../../policy/analyze-task-file.js");
+      const { openTaskFile } = await import("../../task/open-task-file.js");
       const taskFile = await openTaskFile({
         cwd: ctx.io.cwd,
         file: globalOptions(command).file,

@@ -1,0 +1,6 @@
+// Constants the CLI needs before it loads the sandbox itself (which loads zod and the signer).
+
+/** The port the sandbox listens on by default: LocalStack's, which AWS tools are often pointed at. */
+export const DEFAULT_SANDBOX_PORT = 4566;
+/** The header that carries the admin token of the sandbox's control endpoint. */
+export const ADMIN_TOKEN_HEADER = "x-taskaccess-sandbox-token";
