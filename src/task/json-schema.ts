@@ -1,10 +1,10 @@
-import { z } from "zod";
+import { toJSONSchema } from "zod/mini";
 import { taskFileSchema } from "./schema.js";
 
 // The task file's JSON Schema, emitted from the same zod schema that validates it, so editors
 // (yaml-language-server) and taskaccess never disagree about what a task file may say.
 export function taskFileJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(taskFileSchema, { io: "input", unrepresentable: "any" }) as Record<
+  const schema = toJSONSchema(taskFileSchema, { io: "input", unrepresentable: "any" }) as Record<
     string,
     unknown
   >;

@@ -124,7 +124,7 @@ function issueToDiagnostic(issue: z.core.$ZodIssue, parsed: ParsedYaml): Diagnos
   }
   if (issue.code === "invalid_key") {
     return {
-      message: `${describeField(path)}: "${String(path[path.length - 1] ?? "")}" ${issue.issues[0]?.message ?? issue.message}`,
+      message: `${describeField(path)}: "${String(path[path.length - 1] ?? "")}" ${readableMessage(issue.issues[0] ?? issue)}`,
       location: parsed.locate(path, "key"),
     };
   }
@@ -151,13 +151,19 @@ function readableMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_union" && issue.message.startsWith("Invalid input")) {
     return `has the wrong type (got ${describeValue(issue.input)})`;
   }
-  if (issue.code === "too_small" && issue.message.startsWith("Too small")) {
+  // Without a locale (zod/mini) an issue with no message of ours says "Invalid input"; with
+  // zod's English locale loaded in the same process (the sandbox's schemas), "Too small: …".
+  if (issue.code === "too_small" && isDefaultMessage(issue.message, "Too small")) {
     return `must have at least ${String(issue.minimum)} ${unit(issue.origin, Number(issue.minimum))}`;
   }
-  if (issue.code === "too_big" && issue.message.startsWith("Too big")) {
+  if (issue.code === "too_big" && isDefaultMessage(issue.message, "Too big")) {
     return `must have at most ${String(issue.maximum)} ${unit(issue.origin, Number(issue.maximum))}`;
   }
   return issue.message;
+}
+
+function isDefaultMessage(message: string, english: string): boolean {
+  return message === "Invalid input" || message.startsWith(english);
 }
 
 function unit(origin: string, count: number): string {

@@ -1,4 +1,7 @@
-import { z } from "zod";
+// zod/mini: the same zod 4 core as the classic API, functional and tree-shaken, so that the
+// commands that read a task file start in less time (docs/benchmarks.md). It loads no locale:
+// readableMessage (load-task-file.ts) words the issues that carry no message of ours.
+import * as z from "zod/mini";
 import { parseDuration } from "./duration.js";
 import { findNestedQuantifier } from "./regex-safety.js";
 
@@ -69,9 +72,11 @@ export function conditionOperatorNames(): string[] {
 
 const durationInput = z
   .union([z.number(), z.string()], { error: "must be a duration such as 900, 15m or 1h30m" })
-  .refine((value) => parseDuration(value) !== undefined, {
-    error: "must be a duration such as 900, 15m or 1h30m",
-  });
+  .check(
+    z.refine((value) => parseDuration(value) !== undefined, {
+      error: "must be a duration such as 900, 15m or 1h30m",
+    }),
+  );
 
 const conditionValue = z.union([z.string(), z.number(), z.boolean()], {
   error: "condition values must be strings, numbers or booleans",
@@ -80,105 +85,121 @@ const conditionValue = z.union([z.string(), z.number(), z.boolean()], {
 const conditions = z
   .record(
     z.string(),
-    z.record(z.string().min(1), z.union([conditionValue, z.array(conditionValue).min(1)]), {
-      error: "each condition operator maps condition keys to a value or a list of values",
-    }),
+    z.record(
+      z.string().check(z.minLength(1)),
+      z.union([conditionValue, z.array(conditionValue).check(z.minLength(1))]),
+      {
+        error: "each condition operator maps condition keys to a value or a list of values",
+      },
+    ),
     { error: "must map condition operators to { key: value } objects" },
   )
-  .superRefine((value, ctx) => {
-    const known = new Set(conditionOperatorNames());
-    for (const operator of Object.keys(value)) {
-      if (!known.has(operator)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `unknown condition operator "${operator}"`,
-          path: [operator],
-          params: { kind: "unknown-operator", candidates: [...known] },
-        });
+  .check(
+    z.superRefine((value, ctx) => {
+      const known = new Set(conditionOperatorNames());
+      for (const operator of Object.keys(value)) {
+        if (!known.has(operator)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `unknown condition operator "${operator}"`,
+            path: [operator],
+            params: { kind: "unknown-operator", candidates: [...known] },
+          });
+        }
       }
-    }
-  });
+    }),
+  );
 
 const actionList = z
   .array(
-    z.string({ error: "actions are strings such as s3:GetObject" }).regex(ACTION_PATTERN, {
-      error: "must be service:Action, such as s3:GetObject (wildcards * and ? allowed)",
-    }),
+    z.string({ error: "actions are strings such as s3:GetObject" }).check(
+      z.regex(ACTION_PATTERN, {
+        error: "must be service:Action, such as s3:GetObject (wildcards * and ? allowed)",
+      }),
+    ),
     { error: "must be a list of actions" },
   )
-  .min(1, { error: "must list at least one action" });
+  .check(z.minLength(1, { error: "must list at least one action" }));
 
 const resourceList = z
   // Each check has its own message: the type error given to z.string() would replace theirs.
   .array(
     z
       .string({ error: "resources are ARN strings" })
-      .min(1, { error: "must not be empty" })
-      .max(2048, { error: "must have at most 2048 characters" }),
+      .check(
+        z.minLength(1, { error: "must not be empty" }),
+        z.maxLength(2048, { error: "must have at most 2048 characters" }),
+      ),
     {
       error: "must be a list of resource ARNs",
     },
   )
-  .min(1, { error: "must list at least one resource" });
+  .check(z.minLength(1, { error: "must list at least one resource" }));
 
 export const statementSchema = z
   .strictObject({
-    sid: z.string().regex(SID_PATTERN, { error: "must contain only letters and digits" }).optional(),
-    actions: actionList.optional(),
-    notActions: actionList.optional(),
-    resources: resourceList.optional(),
-    notResources: resourceList.optional(),
-    conditions: conditions.optional(),
+    sid: z.optional(
+      z.string().check(z.regex(SID_PATTERN, { error: "must contain only letters and digits" })),
+    ),
+    actions: z.optional(actionList),
+    notActions: z.optional(actionList),
+    resources: z.optional(resourceList),
+    notResources: z.optional(resourceList),
+    conditions: z.optional(conditions),
   })
-  .superRefine((value, ctx) => {
-    const actionKeys = (value.actions ? 1 : 0) + (value.notActions ? 1 : 0);
-    if (actionKeys !== 1) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          actionKeys === 0 ? "needs `actions`" : "must give either `actions` or `notActions`, not both",
-      });
-    }
-    const resourceKeys = (value.resources ? 1 : 0) + (value.notResources ? 1 : 0);
-    if (resourceKeys !== 1) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          resourceKeys === 0
-            ? "needs `resources`"
-            : "must give either `resources` or `notResources`, not both",
-      });
-    }
-  });
+  .check(
+    z.superRefine((value, ctx) => {
+      const actionKeys = (value.actions ? 1 : 0) + (value.notActions ? 1 : 0);
+      if (actionKeys !== 1) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            actionKeys === 0 ? "needs `actions`" : "must give either `actions` or `notActions`, not both",
+        });
+      }
+      const resourceKeys = (value.resources ? 1 : 0) + (value.notResources ? 1 : 0);
+      if (resourceKeys !== 1) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            resourceKeys === 0
+              ? "needs `resources`"
+              : "must give either `resources` or `notResources`, not both",
+        });
+      }
+    }),
+  );
 
 export const paramSchema = z
   .strictObject({
-    pattern: z
-      .string({ error: "`pattern` is required: a regular expression every value must match" })
-      .min(1, { error: "must not be empty: a regular expression every value must match" })
-      .max(1024, { error: "must have at most 1024 characters" })
-      .refine(isValidRegex, { error: "is not a valid regular expression" })
-      .refine((pattern) => findNestedQuantifier(pattern) === undefined, {
+    pattern: z.string({ error: "`pattern` is required: a regular expression every value must match" }).check(
+      z.minLength(1, { error: "must not be empty: a regular expression every value must match" }),
+      z.maxLength(1024, { error: "must have at most 1024 characters" }),
+      z.refine(isValidRegex, { error: "is not a valid regular expression" }),
+      z.refine((pattern) => findNestedQuantifier(pattern) === undefined, {
         error:
           "has a repeated group that repeats something inside it with nothing fixed between repetitions, such as (a+)+: matching can take exponential time; write it without the nesting, for example a+",
       }),
-    description: z.string().max(1024).optional(),
-    default: z.string().max(256).optional(),
+    ),
+    description: z.optional(z.string().check(z.maxLength(1024))),
+    default: z.optional(z.string().check(z.maxLength(256))),
   })
-  .superRefine((value, ctx) => {
-    if (
-      value.default !== undefined &&
-      isValidRegex(value.pattern) &&
-      findNestedQuantifier(value.pattern) === undefined
-    ) {
-      if (!new RegExp(`^(?:${value.pattern})$`, "u").test(value.default)) {
-        ctx.addIssue({ code: "custom", path: ["default"], message: "does not match `pattern`" });
+  .check(
+    z.superRefine((value, ctx) => {
+      if (
+        value.default !== undefined &&
+        isValidRegex(value.pattern) &&
+        findNestedQuantifier(value.pattern) === undefined
+      ) {
+        if (!new RegExp(`^(?:${value.pattern})$`, "u").test(value.default)) {
+          ctx.addIssue({ code: "custom", path: ["default"], message: "does not match `pattern`" });
+        }
       }
-    }
-  });
+    }),
+  );
 
 export const taskSchema = z.strictObject({
-  description: z.string().max(1024).optional(),
+  description: z.optional(z.string().check(z.maxLength(1024))),
   role: z
     .string({
       error: (issue) =>
@@ -186,75 +207,104 @@ export const taskSchema = z.strictObject({
           ? "`role` is required: the ARN of the role to assume"
           : "must be a string: the ARN of the role to assume",
     })
-    .regex(ROLE_ARN_PATTERN, {
-      error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
-    }),
-  region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
-  duration: durationWithin(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS).optional(),
-  timeout: durationWithin(1, MAX_TIMEOUT_SECONDS).optional(),
-  params: z
-    .record(
-      z.string().regex(PARAM_NAME_PATTERN, { error: "parameter names are letters, digits and _" }),
-      paramSchema,
-    )
-    .refine((value) => Object.keys(value).length <= MAX_PARAMS, {
-      error: `at most ${MAX_PARAMS} parameters`,
-    })
-    .optional(),
-  allow: z.array(statementSchema, { error: "must be a list of statements" }).min(1, {
-    error: "must list at least one statement: a task with no access needs no taskaccess",
-  }),
-  deny: z.array(statementSchema, { error: "must be a list of statements" }).optional(),
-  policyArns: z
-    .array(z.string().regex(POLICY_ARN_PATTERN, { error: "must be an IAM managed policy ARN" }))
-    .max(MAX_POLICY_ARNS, { error: `STS accepts at most ${MAX_POLICY_ARNS} managed session policies` })
-    .optional(),
-  tags: z
-    .record(
-      z.string().regex(TAG_KEY_PATTERN, { error: "tag keys are 1-128 letters, digits, spaces and _.:/=+-@" }),
-      z.string({ error: "tag values are strings" }).regex(TAG_VALUE_PATTERN, {
-        error: "tag values are at most 256 letters, digits, spaces and _.:/=+-@",
+    .check(
+      z.regex(ROLE_ARN_PATTERN, {
+        error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
       }),
-    )
-    .superRefine((value, ctx) => {
-      const keys = Object.keys(value);
-      if (keys.length > MAX_TASK_TAGS) {
-        ctx.addIssue({
-          code: "custom",
-          message: `at most ${MAX_TASK_TAGS} tags (STS allows 50, taskaccess sets 2)`,
-        });
-      }
-      for (const key of keys) {
-        if (/^(aws|taskaccess):/i.test(key)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            message: `uses the reserved tag prefix "${key.split(":")[0]}:"`,
-            params: { target: "key" },
-          });
-        }
-      }
-    })
-    .optional(),
-  reason: z.enum(["required", "optional"], { error: "must be `required` or `optional`" }).optional(),
-  credentials: z.enum(["env", "server", "file"], { error: "must be `env`, `server` or `file`" }).optional(),
+    ),
+  region: z.optional(
+    z.string().check(z.regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" })),
+  ),
+  duration: z.optional(durationWithin(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS)),
+  timeout: z.optional(durationWithin(1, MAX_TIMEOUT_SECONDS)),
+  params: z.optional(
+    z
+      .record(
+        z.string().check(z.regex(PARAM_NAME_PATTERN, { error: "parameter names are letters, digits and _" })),
+        paramSchema,
+      )
+      .check(
+        z.refine((value) => Object.keys(value).length <= MAX_PARAMS, {
+          error: `at most ${MAX_PARAMS} parameters`,
+        }),
+      ),
+  ),
+  allow: z.array(statementSchema, { error: "must be a list of statements" }).check(
+    z.minLength(1, {
+      error: "must list at least one statement: a task with no access needs no taskaccess",
+    }),
+  ),
+  deny: z.optional(z.array(statementSchema, { error: "must be a list of statements" })),
+  policyArns: z.optional(
+    z
+      .array(z.string().check(z.regex(POLICY_ARN_PATTERN, { error: "must be an IAM managed policy ARN" })))
+      .check(
+        z.maxLength(MAX_POLICY_ARNS, {
+          error: `STS accepts at most ${MAX_POLICY_ARNS} managed session policies`,
+        }),
+      ),
+  ),
+  tags: z.optional(
+    z
+      .record(
+        z
+          .string()
+          .check(
+            z.regex(TAG_KEY_PATTERN, { error: "tag keys are 1-128 letters, digits, spaces and _.:/=+-@" }),
+          ),
+        z.string({ error: "tag values are strings" }).check(
+          z.regex(TAG_VALUE_PATTERN, {
+            error: "tag values are at most 256 letters, digits, spaces and _.:/=+-@",
+          }),
+        ),
+      )
+      .check(
+        z.superRefine((value, ctx) => {
+          const keys = Object.keys(value);
+          if (keys.length > MAX_TASK_TAGS) {
+            ctx.addIssue({
+              code: "custom",
+              message: `at most ${MAX_TASK_TAGS} tags (STS allows 50, taskaccess sets 2)`,
+            });
+          }
+          for (const key of keys) {
+            if (/^(aws|taskaccess):/i.test(key)) {
+              ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: `uses the reserved tag prefix "${key.split(":")[0]}:"`,
+                params: { target: "key" },
+              });
+            }
+          }
+        }),
+      ),
+  ),
+  reason: z.optional(z.enum(["required", "optional"], { error: "must be `required` or `optional`" })),
+  credentials: z.optional(z.enum(["env", "server", "file"], { error: "must be `env`, `server` or `file`" })),
 });
 
 export const taskFileSchema = z.strictObject({
-  $schema: z.string().optional(),
+  $schema: z.optional(z.string()),
   version: z.literal(1, { error: "must be 1 (the only task-file version so far)" }),
-  region: z.string().regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" }).optional(),
-  log: z.string().min(1).max(4096).optional(),
+  region: z.optional(
+    z.string().check(z.regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" })),
+  ),
+  log: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
   tasks: z
     .record(
-      z.string().regex(TASK_NAME_PATTERN, {
-        error: "task names are up to 40 letters, digits, '_', '.' and '-', starting with a letter or digit",
-      }),
+      z.string().check(
+        z.regex(TASK_NAME_PATTERN, {
+          error: "task names are up to 40 letters, digits, '_', '.' and '-', starting with a letter or digit",
+        }),
+      ),
       taskSchema,
       { error: "must map task names to task definitions" },
     )
-    .refine((value) => Object.keys(value).length > 0, { error: "must define at least one task" })
-    .refine((value) => Object.keys(value).length <= MAX_TASKS, { error: `at most ${MAX_TASKS} tasks` }),
+    .check(
+      z.refine((value) => Object.keys(value).length > 0, { error: "must define at least one task" }),
+      z.refine((value) => Object.keys(value).length <= MAX_TASKS, { error: `at most ${MAX_TASKS} tasks` }),
+    ),
 });
 
 export type RawTaskFile = z.infer<typeof taskFileSchema>;
@@ -274,16 +324,18 @@ function isValidRegex(pattern: string): boolean {
 // A duration field with its range checked on the field itself, so the error is reported
 // together with any other problem in the same task.
 function durationWithin(min: number, max: number) {
-  return durationInput.superRefine((value, ctx) => {
-    const seconds = parseDuration(value);
-    if (seconds === undefined) return;
-    if (seconds < min || seconds > max) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be between ${formatBound(min)} and ${formatBound(max)} (got ${JSON.stringify(value)})`,
-      });
-    }
-  });
+  return durationInput.check(
+    z.superRefine((value, ctx) => {
+      const seconds = parseDuration(value);
+      if (seconds === undefined) return;
+      if (seconds < min || seconds > max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be between ${formatBound(min)} and ${formatBound(max)} (got ${JSON.stringify(value)})`,
+        });
+      }
+    }),
+  );
 }
 
 function formatBound(seconds: number): string {

@@ -119,6 +119,19 @@ describe("parseTaskFile", () => {
       },
     ],
     [
+      "empty condition key (an issue zod words itself, read without a locale)",
+      `${ROLE}\nallow:\n  - actions: [s3:GetObject]\n    resources: ['*']\n    conditions: { StringEquals: { '': x } }`,
+      {
+        message: '`tasks.t.allow[0].conditions.StringEquals.`: "" must have at least 1 character',
+        at: "8:39",
+      },
+    ],
+    [
+      "description too long (likewise)",
+      `description: ${"d".repeat(1025)}\n${ROLE}\n${ALLOW}`,
+      { message: "`tasks.t.description` must have at most 1024 characters", at: "4:18" },
+    ],
+    [
       "invalid parameter pattern",
       `${ROLE}\nparams:\n  v: { pattern: '(' }\n${ALLOW}`,
       { message: "`tasks.t.params.v.pattern` is not a valid regular expression", at: "6:21" },
