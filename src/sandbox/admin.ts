@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { useEnglishZodMessages } from "../util/zod-messages.js";
 import type { SandboxClock } from "./clock.js";
 import { ADMIN_TOKEN_HEADER } from "./defaults.js";
 import type { FaultPlan } from "./faults.js";
@@ -52,12 +53,12 @@ export function createAdminHandler(parts: {
   };
 }
 
-const clockMove = z.strictObject({ advanceSeconds: z.number().optional() });
+const clockMove = z.strictObject({ advanceSeconds: z.optional(z.number()) });
 
 type BodyResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 // Parses and checks a JSON body; a malformed or ill-shaped one is the caller's mistake (400), not ours.
-function readBody<T>(request: SandboxRequest, schema: z.ZodType<T>): BodyResult<T> {
+function readBody<T>(request: SandboxRequest, schema: z.ZodMiniType<T>): BodyResult<T> {
   const text = request.body.toString("utf8");
   let value: unknown;
   try {
@@ -68,6 +69,7 @@ function readBody<T>(request: SandboxRequest, schema: z.ZodType<T>): BodyResult<
       error: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+  useEnglishZodMessages();
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ExitCode, TaskAccessError } from "../errors.js";
+import { useEnglishZodMessages } from "../util/zod-messages.js";
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const policies = z.record(z.string(), policyDocument);
@@ -9,7 +10,7 @@ const tags = z.record(z.string(), z.string());
 
 const faultStep = z.union([
   z.enum(["Throttling", "InternalError", "ServiceUnavailable", "drop", "ok"]),
-  z.strictObject({ delayMs: z.number().int().min(0).max(120_000) }),
+  z.strictObject({ delayMs: z.int().check(z.gte(0), z.lte(120_000)) }),
 ]);
 /** Scripted faults per operation, such as `sts:AssumeRole: [Throttling, Throttling, ok]`. */
 export const faultScripts = z.record(z.string(), z.array(faultStep));
@@ -18,57 +19,54 @@ export const worldSchema = z.strictObject({
   accounts: z
     .array(
       z.strictObject({
-        id: z.string().regex(/^\d{12}$/),
-        users: z
-          .array(
+        id: z.string().check(z.regex(/^\d{12}$/)),
+        users: z.optional(
+          z.array(
             z.strictObject({
-              name: z.string().regex(/^[\w+=,.@-]{1,64}$/),
-              path: z.string().optional(),
-              accessKeys: z
-                .array(
+              name: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
+              path: z.optional(z.string()),
+              accessKeys: z.optional(
+                z.array(
                   z.strictObject({
-                    id: z.string().regex(/^AKIA[A-Z0-9]{12,124}$/),
-                    secret: z.string().min(16),
+                    id: z.string().check(z.regex(/^AKIA[A-Z0-9]{12,124}$/)),
+                    secret: z.string().check(z.minLength(16)),
                   }),
-                )
-                .optional(),
-              policies: policies.optional(),
-              managedPolicies: z.array(z.string()).optional(),
-              tags: tags.optional(),
+                ),
+              ),
+              policies: z.optional(policies),
+              managedPolicies: z.optional(z.array(z.string())),
+              tags: z.optional(tags),
             }),
-          )
-          .optional(),
-        roles: z
-          .array(
+          ),
+        ),
+        roles: z.optional(
+          z.array(
             z.strictObject({
-              name: z.string().regex(/^[\w+=,.@-]{1,64}$/),
-              path: z
-                .string()
-                .regex(/^\/(?:[\w+=,.@-]+\/)*$/)
-                .optional(),
+              name: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
+              path: z.optional(z.string().check(z.regex(/^\/(?:[\w+=,.@-]+\/)*$/))),
               trust: policyDocument,
-              policies: policies.optional(),
-              managedPolicies: z.array(z.string()).optional(),
-              permissionsBoundary: z.string().optional(),
-              maxSessionDuration: z.number().int().min(3600).max(43_200).optional(),
-              tags: tags.optional(),
+              policies: z.optional(policies),
+              managedPolicies: z.optional(z.array(z.string())),
+              permissionsBoundary: z.optional(z.string()),
+              maxSessionDuration: z.optional(z.int().check(z.gte(3600), z.lte(43_200))),
+              tags: z.optional(tags),
             }),
-          )
-          .optional(),
-        policies: z
-          .array(
+          ),
+        ),
+        policies: z.optional(
+          z.array(
             z.strictObject({
-              name: z.string().regex(/^[\w+=,.@-]{1,128}$/),
-              path: z.string().optional(),
+              name: z.string().check(z.regex(/^[\w+=,.@-]{1,128}$/)),
+              path: z.optional(z.string()),
               document: policyDocument,
             }),
-          )
-          .optional(),
-        buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)).optional(),
+          ),
+        ),
+        buckets: z.optional(z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)))),
       }),
     )
-    .min(1),
-  faults: faultScripts.optional(),
+    .check(z.minLength(1)),
+  faults: z.optional(faultScripts),
 });
 
 export type World = z.infer<typeof worldSchema>;
@@ -180,6 +178,7 @@ export async function loadWorldFile(path: string): Promise<World> {
   } catch (cause) {
     throw new TaskAccessError(`cannot read the world file ${path}`, { exitCode: ExitCode.taskFile, cause });
   }
+  useEnglishZodMessages();
   const result = worldSchema.safeParse(parse(text, { maxAliasCount: 50 }));
   if (!result.success) {
     const issue = result.error.issues[0];
