@@ -45,6 +45,11 @@ export interface RunDeps {
   interruptedBy: () => NodeJS.Signals | undefined;
   /** Told about things the user must see even though the run goes on (a failed log line). */
   warn: (message: string) => void;
+  /**
+   * The time GetCallerIdentity and AssumeRole may take together, the SDK's retries included;
+   * aborted after it, the run fails closed with exit 69. Without it only the SDK's bounds apply.
+   */
+  stsDeadline?: { ms: number; signal: AbortSignal } | undefined;
 }
 
 export interface RunOutcome {
@@ -162,13 +167,31 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     }
   };
 
+  // Until the credentials are issued, the user's interrupt and the STS deadline both stop the wait.
+  const stsSignal = deps.stsDeadline
+    ? AbortSignal.any([deps.interrupt, deps.stsDeadline.signal])
+    : deps.interrupt;
+  const stsFailure = (error: unknown, what: string): TaskAccessError => {
+    if (!deps.interruptedBy() && deps.stsDeadline?.signal.aborted) {
+      return new TaskAccessError(
+        `${what}: no answer from STS within ${deps.stsDeadline.ms / 1000} s, retries included`,
+        {
+          exitCode: ExitCode.unavailable,
+          hint: "check the network, the region and --endpoint-url; TASKACCESS_STS_DEADLINE sets the limit in seconds",
+          cause: error,
+        },
+      );
+    }
+    return interruptedOr(deps, error);
+  };
+
   let caller: CallerIdentity;
   try {
-    caller = await deps.issuer.callerIdentity(deps.interrupt);
+    caller = await deps.issuer.callerIdentity(stsSignal);
     callerArn = caller.arn;
   } catch (error) {
     // No credentials can have been issued: GetCallerIdentity creates nothing.
-    const failure = interruptedOr(deps, error);
+    const failure = stsFailure(error, "Could not identify the base credentials (sts:GetCallerIdentity)");
     await record({
       event: "session.end",
       ...common(),
@@ -213,9 +236,9 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
   // By the clock of refresh decisions, before STS is asked: the credentials are no older than this.
   const issuedAt = clock.now();
   try {
-    credentials = await assumeRole(plan.sessionName, deps.interrupt);
+    credentials = await assumeRole(plan.sessionName, stsSignal);
   } catch (error) {
-    const failure = interruptedOr(deps, error);
+    const failure = stsFailure(error, `Could not assume role ${plan.task.role}`);
     // Interrupted, timed out or cut off: STS may have issued credentials that never reached us.
     // Only a definite refusal (access denied, a malformed request) is known to have issued none.
     const definite = definitelyNotIssued(failure);

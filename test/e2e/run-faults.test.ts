@@ -77,6 +77,37 @@ describe("STS faults", () => {
   );
 });
 
+describe("a slow STS", () => {
+  it("fails closed at the deadline (TASKACCESS_STS_DEADLINE): exit 69, no child, the name revoked", async () => {
+    // Every answer takes 3 s; the deadline is 1 s, so AssumeRole is abandoned mid-request, and
+    // because STS may still have issued the session, it is revoked by name all the same.
+    project.sandbox.faults.set("sts:AssumeRole", Array(6).fill({ delayMs: 3000 }));
+    const marker = project.path("child-ran");
+    const result = await project.run({
+      command: ["sh", "-c", `touch ${marker}`],
+      env: { TASKACCESS_STS_DEADLINE: "1" },
+    });
+    project.sandbox.faults.set("sts:AssumeRole", []);
+    expect(result.code, result.stderr).toBe(69);
+    expect(existsSync(marker)).toBe(false);
+    expect(result.stderr).toContain(
+      "error: Could not assume role arn:aws:iam::123456789012:role/deployer: no answer from STS within 1 s, retries included",
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const events = eventsOf(lastSession());
+    expect(events.map((event) => event.event)).toEqual(["session.start", "session.revoked", "session.end"]);
+    expect(events.at(-1)).toMatchObject({ exitCode: 69, revoked: true });
+  }, 30_000);
+
+  it("refuses a deadline that is not a number of seconds before any AWS call: exit 64", async () => {
+    const before = assumeRoleCalls();
+    const result = await project.run({ command: ["true"], env: { TASKACCESS_STS_DEADLINE: "soon" } });
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('error: TASKACCESS_STS_DEADLINE="soon" is not a number of seconds');
+    expect(assumeRoleCalls()).toBe(before);
+  });
+});
+
 describe("base credentials", () => {
   it("exits 77 with the credential sources named when there are none", async () => {
     const result = await project.run({

@@ -1,6 +1,7 @@
 import { hostname, userInfo } from "node:os";
 import { dirname } from "node:path";
 import { Command } from "commander";
+import { UsageError } from "../../errors.js";
 import type { RunOutcome } from "../../session/run-session.js";
 import { parseParamFlags } from "../../task/params.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
@@ -88,6 +89,7 @@ export function runCommand(ctx: CliContext): Command {
         io.stdout(`removed: ${preview.removed.length > 0 ? preview.removed.join(" ") : "(none)"}\n`);
         return;
       }
+      const stsDeadlineMs = parseStsDeadline(io.env.TASKACCESS_STS_DEADLINE);
       const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
       const clientOptions = awsClientOptions(options, plan.task.region);
       const signals = io.signals;
@@ -122,6 +124,7 @@ export function runCommand(ctx: CliContext): Command {
           interrupt: interrupt.signal,
           interruptedBy: () => interruptedBy,
           warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
+          stsDeadline: { ms: stsDeadlineMs, signal: AbortSignal.timeout(stsDeadlineMs) },
         });
         // The error first, then the summary: the last line on stderr always says whether access ended.
         ctx.exitCode = outcome.failure ? reportError(ctx, outcome.failure, false) : outcome.exitCode;
@@ -150,6 +153,22 @@ function summarize(ctx: CliContext, task: string, outcome: RunOutcome): string {
   if (outcome.revoked) return `${head}, ${c.green("access revoked")}\n`;
   const until = outcome.expiration?.toISOString() ?? "their expiry";
   return `${head}, ${c.red.bold(`REVOCATION FAILED: the credentials stay valid until ${until}`)} (${outcome.revocationError?.message ?? "unknown error"}); run \`taskaccess revoke --pending\`\n`;
+}
+
+/** How long GetCallerIdentity and AssumeRole may take together, retries included, by default. */
+export const DEFAULT_STS_DEADLINE_SECONDS = 60;
+
+// TASKACCESS_STS_DEADLINE: seconds, checked before anything happens like every other input.
+function parseStsDeadline(value: string | undefined): number {
+  if (value === undefined || value === "") return DEFAULT_STS_DEADLINE_SECONDS * 1000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(
+      `TASKACCESS_STS_DEADLINE=${JSON.stringify(value)} is not a number of seconds`,
+      "give seconds from 0.1 to 3600 (default 60)",
+    );
+  }
+  return Math.round(seconds * 1000);
 }
 
 function safeUserName(): string | undefined {
