@@ -6,7 +6,7 @@ import type { LogRecord, SessionEvent } from "./events.js";
 import { type FileLockOptions, withFileLock } from "./file-lock.js";
 import { MAX_LINE_BYTES } from "./line-splitter.js";
 import { parseLogLine } from "./read-log.js";
-import { SESSION_LOG_HINT, SessionLogError } from "./session-log-error.js";
+import { SessionLogError } from "./session-log-error.js";
 
 /** Where the run lifecycle sends its events; SessionLog is the real one, tests may pass their own. */
 export interface AuditSink {
@@ -271,8 +271,13 @@ async function writeLine(handle: FileHandle, line: Buffer, sizeBefore: number, f
     restored
       ? `cannot write to the session log ${file}: ${what}; nothing was recorded`
       : `cannot write to the session log ${file}: ${what}; the log may now end in an incomplete line`,
-    { path: file, hint: restored ? SESSION_LOG_HINT : damagedLogHint(file), cause: failure },
+    { path: file, hint: restored ? fullLogHint(file) : damagedLogHint(file), cause: failure },
   );
+}
+
+// A write that stopped part-way or failed on an open log: most likely space or a size limit.
+function fullLogHint(file: string): string {
+  return `the file system holding ${dirname(file)} may be full, or the file may have reached a size limit; free space, or set --log / TASKACCESS_LOG to a log elsewhere`;
 }
 
 // Makes a new file's directory entry durable, so the file survives a crash with its first line.

@@ -1,7 +1,16 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type E2eProject, RECORD, type RunInput, startProject } from "./helpers.js";
+import {
+  BIN,
+  collectOutput,
+  type E2eProject,
+  RECORD,
+  type RunInput,
+  runTaskaccess,
+  startProject,
+} from "./helpers.js";
 
 // A run that cannot be right stops before AWS is asked anything: no STS call in the sandbox's
 // journal (not even GetCallerIdentity), no session in the log, and the command never starts.
@@ -160,4 +169,41 @@ describe("a session log that cannot be written", () => {
     expect(project.sandbox.journal.find()).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });
+
+  // A full disk, as the process sees it: prlimit's file-size limit makes the write of the
+  // session.start line stop part-way (a short write, then EFBIG), as ENOSPC would.
+  it.skipIf(spawnSync("prlimit", ["--version"]).status !== 0)(
+    "a log that fills up part-way through the start record: exit 70, nothing assumed, the log as it was",
+    async () => {
+      const dir = project.path("full");
+      mkdirSync(dir, { mode: 0o700 });
+      const log = join(dir, "sessions.jsonl");
+      const first = await project.run({ log, command: ["true"] });
+      expect(first.code, first.stderr).toBe(0);
+      const before = readFileSync(log);
+      project.sandbox.journal.clear();
+      const out = project.path("never");
+      const child = spawn(
+        "prlimit",
+        [
+          `--fsize=${before.length + 200}`,
+          process.execPath,
+          BIN,
+          ...project.argv({ log, command: ["sh", RECORD, out] }),
+        ],
+        { cwd: project.dir, env: project.env(), stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const result = await collectOutput(child).done;
+      expect({ code: result.code, signal: result.signal }, result.stderr).toEqual({ code: 70, signal: null });
+      expect(result.stderr).toMatch(
+        /cannot write to the session log .*: only 200 of \d+ bytes were written; nothing was recorded/,
+      );
+      expect(result.stderr).toMatch(/hint: the file system holding .* may be full/);
+      expect(project.sandbox.journal.find()).toEqual([]);
+      expect(existsSync(out)).toBe(false);
+      expect(readFileSync(log).equals(before)).toBe(true);
+      const verify = await runTaskaccess(project, ["log", "verify", "--log", log]);
+      expect(verify.code, verify.stderr).toBe(0);
+    },
+  );
 });
