@@ -2,6 +2,7 @@ import { appendFile, readFile } from "node:fs/promises";
 import type { RunPlan } from "../session/plan-run.js";
 import type { RunOutcome } from "../session/run-session.js";
 import type { CliContext } from "./context.js";
+import { runEnding } from "./run-ending.js";
 
 /** The table's heading and header; written once, before the first row of a step's summary. */
 export const SUMMARY_HEADER = [
@@ -40,14 +41,9 @@ export async function appendGithubSummary(
 
 // One table row: task, session name, actor, exit code (and how it ended), duration, revoked.
 export function summaryRow(plan: RunPlan, outcome: RunOutcome): string {
-  const child = outcome.child;
-  const how = outcome.failure
-    ? " (failed)"
-    : child?.timedOut
-      ? " (timed out)"
-      : child?.signal
-        ? ` (${child.signal})`
-        : "";
+  const ending = runEnding(outcome);
+  const how =
+    ending.kind === "signal" ? ` (${ending.signal})` : ending.kind === "exit" ? "" : ` (${ending.kind})`;
   const revoked = outcome.revoked
     ? "yes"
     : `**NO**, valid until ${outcome.expiration?.toISOString() ?? "expiry"}; run \`taskaccess revoke --pending\``;

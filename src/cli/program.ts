@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
-import { findPackageRoot } from "../util/package-root.js";
+import { findOwnPackage } from "../util/package-root.js";
 import { suggestClosest } from "../util/suggest.js";
 import { completionCommand } from "./commands/completion.js";
 import { demoCommand } from "./commands/demo.js";
@@ -22,7 +20,7 @@ import type { GlobalOptions } from "./global-options.js";
 export function createProgram(ctx: CliContext): Command {
   const program = new Command("taskaccess")
     .description("Task-aligned AWS access: credentials bound to one task, revoked when it ends.")
-    .version(readVersion(), "-V, --version", "print the version")
+    .version(findOwnPackage(import.meta.url).version, "-V, --version", "print the version")
     .option(
       "-f, --file <path>",
       "task file to use (default: taskaccess.yaml, found by walking up; or TASKACCESS_FILE)",
@@ -78,11 +76,4 @@ export function createProgram(ctx: CliContext): Command {
     ctx.exitCode = ExitCode.usage;
   });
   return program;
-}
-
-function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(findPackageRoot(import.meta.url), "package.json"), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
 }

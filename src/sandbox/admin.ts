@@ -8,8 +8,6 @@ import type { CallJournal } from "./journal.js";
 import type { SandboxRequest, SandboxResponse } from "./request.js";
 import { faultScripts } from "./world.js";
 
-export { ADMIN_TOKEN_HEADER };
-
 // The local admin endpoint for tests in another process: faults, the clock and the journal.
 // It answers only requests that carry the token printed when the sandbox starts.
 export function createAdminHandler(parts: {

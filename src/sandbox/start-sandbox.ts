@@ -39,8 +39,6 @@ export interface RunningSandbox {
   close: () => Promise<void>;
 }
 
-export { DEFAULT_SANDBOX_PORT };
-
 // Starts the sandbox in-process (tests, `taskaccess demo`) or for `taskaccess sandbox`.
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
   const world = options.world ?? defaultWorld();

@@ -124,6 +124,13 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
       deps.warn(`could not write ${event.event} to the session log: ${messageOf(error)}`);
     });
 
+  // A session AssumeRole may have issued without telling us: no id, and at most a full lifetime left.
+  const unconfirmedSession = (sessionName: string): StsSession => ({
+    sessionName,
+    assumedRoleId: undefined,
+    expiration: new Date(clock.now() + plan.task.durationSeconds * 1000),
+  });
+
   // Revokes the session and records the outcome; never throws, so every path can call it.
   const revokeAndRecord = async ({
     sessionName,
@@ -244,11 +251,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     const definite = definitelyNotIssued(failure);
     const teardown = definite
       ? { revoked: false }
-      : await revokeAndRecord({
-          sessionName: plan.sessionName,
-          assumedRoleId: undefined,
-          expiration: new Date(clock.now() + plan.task.durationSeconds * 1000),
-        });
+      : await revokeAndRecord(unconfirmedSession(plan.sessionName));
     await record({
       event: "session.end",
       ...common(),
@@ -291,13 +294,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     try {
       issued = await assumeRole(sessionName);
     } catch (error) {
-      if (!definitelyNotIssued(error) && earlier === -1) {
-        sessions.push({
-          sessionName,
-          assumedRoleId: undefined,
-          expiration: new Date(clock.now() + plan.task.durationSeconds * 1000),
-        });
-      }
+      if (!definitelyNotIssued(error) && earlier === -1) sessions.push(unconfirmedSession(sessionName));
       throw error;
     }
     refreshes = next;

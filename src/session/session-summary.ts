@@ -108,7 +108,7 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
           revoked: false,
           revocationFailed: false,
         });
-        if (summary.revoked) summary.revoked = false;
+        summary.revoked = false;
         break;
       }
       case "session.revoked":

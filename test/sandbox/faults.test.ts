@@ -2,7 +2,7 @@ import { GetRoleCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN_HEADER } from "../../src/sandbox/admin.js";
+import { ADMIN_TOKEN_HEADER } from "../../src/sandbox/defaults.js";
 import type { RunningSandbox } from "../../src/sandbox/start-sandbox.js";
 import { defaultWorld } from "../../src/sandbox/world.js";
 import {

@@ -11,6 +11,7 @@ import { formatFinding } from "../format-diagnostics.js";
 import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
 import { reportError } from "../report-error.js";
+import { runEnding } from "../run-ending.js";
 import { runSummaryJson } from "../run-summary-json.js";
 
 interface RunOptions extends AwsFlags {
@@ -141,14 +142,14 @@ export function runCommand(ctx: CliContext): Command {
 function summarize(ctx: CliContext, task: string, outcome: RunOutcome): string {
   const c = ctx.err;
   const seconds = (outcome.durationMs / 1000).toFixed(1);
-  const child = outcome.child;
-  const how = outcome.failure
-    ? `failed, exit ${outcome.exitCode}`
-    : child?.timedOut
-      ? `timed out, exit ${outcome.exitCode}`
-      : child?.signal
-        ? `killed by ${child.signal}, exit ${outcome.exitCode}`
-        : `exit ${outcome.exitCode}`;
+  const ending = runEnding(outcome);
+  const cause =
+    ending.kind === "signal"
+      ? `killed by ${ending.signal}, `
+      : ending.kind === "exit"
+        ? ""
+        : `${ending.kind}, `;
+  const how = `${cause}exit ${outcome.exitCode}`;
   const head = `taskaccess: task ${task}, session ${outcome.sessionName}, ${how}, ${seconds}s`;
   if (outcome.revoked) return `${head}, ${c.green("access revoked")}\n`;
   const until = outcome.expiration?.toISOString() ?? "their expiry";
