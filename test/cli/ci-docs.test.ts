@@ -13,6 +13,7 @@ import { SUMMARY_HEADER } from "../../src/cli/github-summary.js";
 import {
   collectOutput,
   type E2eProject,
+  FULL_SESSION,
   REPO_ROOT,
   readLog,
   SDK_CHILD,
@@ -175,14 +176,7 @@ function expectCiSession(
   expect(deploy.identity.Arn).toMatch(/assumed-role\/deployer\/ta-deploy-[a-z2-7]{12}$/);
   expect(deploy.allowed.ok).toBe(true);
   expect(deploy.denied.ok).toBe(false);
-  expect(records.map((record) => record.event)).toEqual([
-    "session.start",
-    "credentials.issued",
-    "process.start",
-    "process.exit",
-    "session.revoked",
-    "session.end",
-  ]);
+  expect(records.map((record) => record.event)).toEqual(FULL_SESSION);
   for (const record of records) expect((record as { ci?: unknown }).ci).toEqual(ci);
   const start = records[0] as { sourceIdentity?: string; params?: Record<string, string>; reason?: string };
   expect(start.sourceIdentity).toBe(ci.actor);

@@ -1,5 +1,6 @@
 // `taskaccess demo` (what `npm run demo` runs) as a user runs it: a real process, no AWS setup.
 import { describe, expect, it } from "vitest";
+import { FULL_SESSION } from "../e2e/helpers.js";
 import { runCli } from "../helpers/run-cli.js";
 
 describe("taskaccess demo", () => {
@@ -24,14 +25,7 @@ describe("taskaccess demo", () => {
       /after the task: the same credentials \(ASIA[A-Z0-9]{16}, .*-> 403 AccessDenied: .*explicit deny.*taskaccess-revoke-\d+-ta-deploy-/,
     );
     const events = [...out.matchAll(/^\s+\d+ ([a-z]+\.[a-z]+)\s/gm)].map((match) => match[1]);
-    expect(events).toEqual([
-      "session.start",
-      "credentials.issued",
-      "process.start",
-      "process.exit",
-      "session.revoked",
-      "session.end",
-    ]);
+    expect(events).toEqual(FULL_SESSION);
     expect(out).toMatch(/chain intact, head [0-9a-f]{64}/);
     expect(out.trimEnd().split("\n").at(-1)).toMatch(/^✓ the child got exactly the task's access/);
   });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSince, statusOf } from "../../src/cli/commands/log.js";
 import type { RunningSandbox } from "../../src/sandbox/start-sandbox.js";
 import type { SessionSummary } from "../../src/session/session-summary.js";
+import { FULL_SESSION } from "../e2e/helpers.js";
 import { makeProject, runCli } from "../helpers/run-cli.js";
 import {
   ADMIN,
@@ -111,14 +112,7 @@ describe("taskaccess log", () => {
     expect(byName.code, byName.stderr).toBe(0);
     expect(byId.stdout).toBe(byName.stdout);
     const events = [...byName.stdout.matchAll(/^\s+\d+\s+\S+\s+([a-z.]+)\s/gm)].map((match) => match[1]);
-    expect(events).toEqual([
-      "session.start",
-      "credentials.issued",
-      "process.start",
-      "process.exit",
-      "session.revoked",
-      "session.end",
-    ]);
+    expect(events).toEqual(FULL_SESSION);
     expect(byName.stdout).toContain('"Resource": "arn:aws:s3:::releases/app/1.2.3/*"');
     const missing = await runCli(["log", "show", "nosuchsession"], { cwd: dir, env });
     expect(missing.code).toBe(64);

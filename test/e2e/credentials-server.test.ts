@@ -208,6 +208,28 @@ async function expectCleanEnd(input: {
   return records;
 }
 
+// One round of a loop child: after the first, moves the sandbox clock on by that round's advance
+// and lets the child go on; then waits for the child's report of the round (or the run's end).
+async function nextRound(
+  dir: string,
+  round: number,
+  done: Promise<unknown>,
+  timeoutMs: number,
+): Promise<string> {
+  if (round > 0) {
+    project.sandbox.clock.advance((ADVANCES[round - 1] ?? 0) * 1000);
+    writeFileSync(join(dir, `go-${round}`), "");
+  }
+  const file = join(dir, `round-${round}.json`);
+  await Promise.race([
+    waitForFile(file, timeoutMs),
+    done.then((outcome) => {
+      throw new Error(`the run ended first: ${JSON.stringify(outcome)}`);
+    }),
+  ]);
+  return file;
+}
+
 describe("run --credentials server, with the sandbox clock moving past expiry after expiry", () => {
   it("keeps a JS SDK program with long-lived clients working across five refreshes", async () => {
     const dir = project.path("sdk-loop");
@@ -225,17 +247,7 @@ describe("run --credentials server, with the sandbox clock moving past expiry af
     }[] = [];
     try {
       for (let round = 0; round < rounds; round++) {
-        if (round > 0) {
-          project.sandbox.clock.advance((ADVANCES[round - 1] ?? 0) * 1000);
-          writeFileSync(join(dir, `go-${round}`), "");
-        }
-        const file = join(dir, `round-${round}.json`);
-        await Promise.race([
-          waitForFile(file, 20_000),
-          run.done.then((outcome) => {
-            throw new Error(`the run ended first: ${JSON.stringify(outcome)}`);
-          }),
-        ]);
+        const file = await nextRound(dir, round, run.done, 20_000);
         reports.push(readJson(file));
       }
     } finally {
@@ -296,17 +308,7 @@ describe("run --credentials server, with the sandbox clock moving past expiry af
     const served: Credentials[] = [];
     try {
       for (let round = 0; round < rounds; round++) {
-        if (round > 0) {
-          project.sandbox.clock.advance((ADVANCES[round - 1] ?? 0) * 1000);
-          writeFileSync(join(dir, `go-${round}`), "");
-        }
-        const file = join(dir, `round-${round}.json`);
-        await Promise.race([
-          waitForFile(file, 30_000),
-          run.done.then((outcome) => {
-            throw new Error(`the run ended first: ${JSON.stringify(outcome)}`);
-          }),
-        ]);
+        const file = await nextRound(dir, round, run.done, 30_000);
         const report = readJson<(typeof reports)[number]>(file);
         reports.push(report);
         const fetched = await fetchEndpoint(report.uri, report.token);
