@@ -1,11 +1,11 @@
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 
 export interface LogPathInput {
   /** `--log PATH`. */
   flag?: string | undefined;
   /** The environment, for TASKACCESS_LOG and XDG_STATE_HOME (passed in, never read here). */
   env: Readonly<Record<string, string | undefined>>;
-  /** The task file's `log` setting, as written. */
+  /** The task file's `log` setting, as written: a relative path inside `taskFileDir`. */
   taskFileLog?: string | undefined;
   /** The directory holding the task file: a relative `log` setting is relative to it. */
   taskFileDir?: string | undefined;
@@ -17,8 +17,9 @@ export interface LogPathInput {
 /** The log's place inside a state directory. */
 const STATE_SUBPATH = join("taskaccess", "sessions.jsonl");
 
-// Where the session log is: --log, then TASKACCESS_LOG, then the task file's `log` (relative to the
-// task file), then $XDG_STATE_HOME/taskaccess/sessions.jsonl, else ~/.local/state/taskaccess/sessions.jsonl.
+// Where the session log is: --log, then TASKACCESS_LOG (anywhere: the user sets them), then the task
+// file's `log` (inside the task file's directory), then $XDG_STATE_HOME/taskaccess/sessions.jsonl,
+// else ~/.local/state/taskaccess/sessions.jsonl.
 // Always an absolute path, so that error messages and the lock file name one unambiguous file.
 export function resolveLogPath(input: LogPathInput): string {
   const { env, homedir } = input;
@@ -28,7 +29,7 @@ export function resolveLogPath(input: LogPathInput): string {
   const fromEnv = nonEmpty(env.TASKACCESS_LOG);
   if (fromEnv) return resolve(cwd, expandHome(fromEnv, homedir));
   const fromTaskFile = nonEmpty(input.taskFileLog);
-  if (fromTaskFile) return resolve(input.taskFileDir ?? cwd, expandHome(fromTaskFile, homedir));
+  if (fromTaskFile) return insideTaskFileDir(input.taskFileDir ?? cwd, fromTaskFile);
   // The XDG Base Directory spec says a relative XDG_STATE_HOME is invalid and must be ignored.
   const stateHome = nonEmpty(env.XDG_STATE_HOME);
   if (stateHome && isAbsolute(stateHome)) return join(stateHome, STATE_SUBPATH);
@@ -37,6 +38,19 @@ export function resolveLogPath(input: LogPathInput): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+// The task file's `log`, which the task-file reader has already held to a relative path inside the
+// file's directory (src/task/log-setting.ts): no ~ expansion, and a path that still leaves the
+// directory is a bug, not a place to write.
+function insideTaskFileDir(dir: string, log: string): string {
+  const root = resolve(dir);
+  const path = resolve(root, log);
+  const rel = relative(root, path);
+  if (log.startsWith("~") || rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new Error(`internal: the task file's log setting ${JSON.stringify(log)} is not inside ${root}`);
+  }
+  return path;
 }
 
 // A quoted "~/x" reaches us unexpanded (and YAML never expands it); expand it the way a shell would.

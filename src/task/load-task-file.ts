@@ -1,10 +1,13 @@
+import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { suggestClosest } from "../util/suggest.js";
+import { checkParamPatterns } from "./check-patterns.js";
 import { checkPlaceholders } from "./check-placeholders.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { parseDuration } from "./duration.js";
+import { findLogLinkProblem, LOG_SETTING_HINT } from "./log-setting.js";
 import { DEFAULT_DURATION_SECONDS, type StatementSpec, type TaskDefinition, type TaskFile } from "./model.js";
 import {
   conditionOperatorNames,
@@ -17,6 +20,7 @@ import {
   taskSchema,
 } from "./schema.js";
 import { TaskFileError } from "./task-file-error.js";
+import { checkTaskFileTrust } from "./task-file-trust.js";
 import { type ParsedYaml, parseYaml, type YamlPath } from "./yaml-document.js";
 
 /** A task file is a few kilobytes; anything this large is a mistake or an attack. */
@@ -24,21 +28,36 @@ export const MAX_TASK_FILE_BYTES = 1024 * 1024;
 
 // Reads, parses and validates a task file; throws TaskFileError with every problem found.
 export async function loadTaskFile(path: string, displayPath: string = path): Promise<TaskFile> {
-  let size: number;
+  let stats: Stats;
   try {
-    size = (await stat(path)).size;
+    stats = await stat(path);
   } catch (cause) {
     throw new TaskFileError([
       { message: `cannot read the task file ${displayPath}: ${describeFsError(cause)}` },
     ]);
   }
-  if (size > MAX_TASK_FILE_BYTES) {
+  if (stats.size > MAX_TASK_FILE_BYTES) {
     throw new TaskFileError([
-      { message: `the task file ${displayPath} is ${size} bytes; the limit is ${MAX_TASK_FILE_BYTES} bytes` },
+      {
+        message: `the task file ${displayPath} is ${stats.size} bytes; the limit is ${MAX_TASK_FILE_BYTES} bytes`,
+      },
     ]);
   }
   const text = await readFile(path, "utf8");
-  return { ...parseTaskFile(displayPath, text), directory: dirname(resolve(path)) };
+  const taskFile: TaskFile = { ...parseTaskFile(displayPath, text), directory: dirname(resolve(path)) };
+  await refuseLogLinks(taskFile);
+  return { ...taskFile, warnings: await checkTaskFileTrust(path, displayPath, stats) };
+}
+
+// The `log` setting passed the schema's checks as written; here, where the file system can be
+// seen, it must not leave the directory through a symbolic link either.
+async function refuseLogLinks(taskFile: TaskFile): Promise<void> {
+  if (taskFile.log === undefined) return;
+  const problem = await findLogLinkProblem(taskFile.directory, taskFile.log);
+  if (!problem) return;
+  throw new TaskFileError([
+    { message: `\`log\` ${problem}`, location: taskFile.locate(["log"], "value"), hint: LOG_SETTING_HINT },
+  ]);
 }
 
 // Validates task-file text; separate from loading so that tests and property checks need no files.
@@ -59,6 +78,9 @@ export function parseTaskFile(displayPath: string, text: string): TaskFile {
     throw new TaskFileError(sortByPosition(diagnostics));
   }
   const taskFile = normalizeTaskFile(displayPath, result.data, parsed);
+  // Before placeholders: their check runs each default against its pattern.
+  const patternProblems = checkParamPatterns(taskFile.tasks, parsed.locate);
+  if (patternProblems.length > 0) throw new TaskFileError(patternProblems);
   const placeholderProblems = taskFile.tasks.flatMap((task) => checkPlaceholders(task, parsed.locate));
   if (placeholderProblems.length > 0) throw new TaskFileError(placeholderProblems);
   return taskFile;
@@ -93,6 +115,7 @@ function normalizeTask(name: string, raw: RawTask, fileRegion: string | undefine
     tags: raw.tags ?? {},
     reason: raw.reason ?? "optional",
     credentials: raw.credentials,
+    isolation: raw.isolation,
   };
 }
 
@@ -130,11 +153,13 @@ function issueToDiagnostic(issue: z.core.$ZodIssue, parsed: ParsedYaml): Diagnos
   }
   const missing = issue.code === "invalid_type" && issue.input === undefined;
   const atKey = missing || (issue.code === "custom" && issue.params?.target === "key");
+  const hint = issue.code === "custom" ? issue.params?.hint : undefined;
   return {
     message: missing
       ? `${describeField(path)} is required`
       : `${describeField(path)} ${readableMessage(issue)}`,
     location: parsed.locate(path, atKey ? "key" : "value"),
+    hint: typeof hint === "string" ? hint : undefined,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Finding } from "../policy/finding.js";
 import type { SourceLocation } from "./diagnostic.js";
 import type { YamlPath } from "./yaml-document.js";
 
@@ -38,6 +39,8 @@ export interface TaskDefinition {
   reason: "required" | "optional";
   /** How the command gets its credentials when `run --credentials` does not say; default env. */
   credentials?: "env" | "server" | "file" | undefined;
+  /** How the command is isolated when `run --isolation` does not say; default auto. */
+  isolation?: "auto" | "namespace" | "none" | undefined;
 }
 
 // A whole task file, with a way back from a YAML path to file:line:col.
@@ -46,11 +49,13 @@ export interface TaskFile {
   path: string;
   /** The directory holding the file: relative paths in it (such as `log`) resolve from here. */
   directory: string;
-  /** Session log path from the file's `log` key, as written. */
+  /** Session log path from the file's `log` key, as written: always inside `directory` (log-setting.ts). */
   log?: string | undefined;
   region?: string | undefined;
   tasks: TaskDefinition[];
   locate: (path: YamlPath, target?: "key" | "value") => SourceLocation | undefined;
+  /** Set when the file was read from disk: who else could have written it (task-file-trust.ts). */
+  warnings?: Finding[] | undefined;
 }
 
 /** Credential lifetime when a task does not say: the STS minimum, the least standing access. */

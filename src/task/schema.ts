@@ -3,7 +3,7 @@
 // readableMessage (load-task-file.ts) words the issues that carry no message of ours.
 import * as z from "zod/mini";
 import { parseDuration } from "./duration.js";
-import { findNestedQuantifier } from "./regex-safety.js";
+import { findLogSettingProblem, LOG_SETTING_HINT } from "./log-setting.js";
 
 // Limits below come from the STS service model (botocore/data/sts/2011-06-15/service-2.json):
 // roleDurationSecondsType 900..43200, tagListType max 50, tagKeyType 1..128 and
@@ -170,33 +170,19 @@ export const statementSchema = z
     }),
   );
 
-export const paramSchema = z
-  .strictObject({
-    pattern: z.string({ error: "`pattern` is required: a regular expression every value must match" }).check(
+// Whether a pattern can backtrack catastrophically, and whether a default matches its pattern,
+// are checked once the whole file has passed this schema (check-patterns.ts), with one budget.
+export const paramSchema = z.strictObject({
+  pattern: z
+    .string({ error: "`pattern` is required: a regular expression every value must match" })
+    .check(
       z.minLength(1, { error: "must not be empty: a regular expression every value must match" }),
       z.maxLength(1024, { error: "must have at most 1024 characters" }),
       z.refine(isValidRegex, { error: "is not a valid regular expression" }),
-      z.refine((pattern) => findNestedQuantifier(pattern) === undefined, {
-        error:
-          "has a repeated group that repeats something inside it with nothing fixed between repetitions, such as (a+)+: matching can take exponential time; write it without the nesting, for example a+",
-      }),
     ),
-    description: z.optional(z.string().check(z.maxLength(1024))),
-    default: z.optional(z.string().check(z.maxLength(256))),
-  })
-  .check(
-    z.superRefine((value, ctx) => {
-      if (
-        value.default !== undefined &&
-        isValidRegex(value.pattern) &&
-        findNestedQuantifier(value.pattern) === undefined
-      ) {
-        if (!new RegExp(`^(?:${value.pattern})$`, "u").test(value.default)) {
-          ctx.addIssue({ code: "custom", path: ["default"], message: "does not match `pattern`" });
-        }
-      }
-    }),
-  );
+  description: z.optional(z.string().check(z.maxLength(1024))),
+  default: z.optional(z.string().check(z.maxLength(256))),
+});
 
 export const taskSchema = z.strictObject({
   description: z.optional(z.string().check(z.maxLength(1024))),
@@ -282,6 +268,9 @@ export const taskSchema = z.strictObject({
   ),
   reason: z.optional(z.enum(["required", "optional"], { error: "must be `required` or `optional`" })),
   credentials: z.optional(z.enum(["env", "server", "file"], { error: "must be `env`, `server` or `file`" })),
+  isolation: z.optional(
+    z.enum(["auto", "namespace", "none"], { error: "must be `auto`, `namespace` or `none`" }),
+  ),
 });
 
 export const taskFileSchema = z.strictObject({
@@ -290,7 +279,16 @@ export const taskFileSchema = z.strictObject({
   region: z.optional(
     z.string().check(z.regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" })),
   ),
-  log: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  log: z.optional(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(4096),
+      z.superRefine((log, ctx) => {
+        const problem = findLogSettingProblem(log);
+        if (problem) ctx.addIssue({ code: "custom", message: problem, params: { hint: LOG_SETTING_HINT } });
+      }),
+    ),
+  ),
   tasks: z
     .record(
       z.string().check(

@@ -24,8 +24,23 @@ describe("resolveLogPath", () => {
     expect(resolveLogPath({ ...all, flag: undefined, env: { XDG_STATE_HOME: "/state" } })).toBe(
       "/repo/logs/task.jsonl",
     );
-    expect(resolveLogPath({ ...all, flag: undefined, env: {}, taskFileLog: "/abs/task.jsonl" })).toBe(
-      "/abs/task.jsonl",
+    expect(resolveLogPath({ ...all, flag: undefined, env: {}, taskFileLog: "a/../logs/t.jsonl" })).toBe(
+      "/repo/logs/t.jsonl",
+    );
+  });
+  // The task-file reader refuses these (src/task/log-setting.ts); reaching here would be a bug.
+  it.each(["/abs/task.jsonl", "~/t.jsonl", "../x", "a/../../x", "."])(
+    "never puts the task file's log %s outside the task file's directory",
+    (taskFileLog) => {
+      expect(() => resolveLogPath({ ...all, flag: undefined, env: {}, taskFileLog })).toThrow(
+        /internal: the task file's log setting .* is not inside \/repo/,
+      );
+    },
+  );
+  it("lets --log and TASKACCESS_LOG point anywhere", () => {
+    expect(resolveLogPath({ ...all, flag: "../../elsewhere/s.jsonl" })).toBe("/elsewhere/s.jsonl");
+    expect(resolveLogPath({ ...all, flag: undefined, env: { TASKACCESS_LOG: "/var/log/t.jsonl" } })).toBe(
+      "/var/log/t.jsonl",
     );
   });
   it("then $XDG_STATE_HOME/taskaccess/sessions.jsonl", () => {
@@ -49,12 +64,10 @@ describe("resolveLogPath", () => {
       }),
     ).toBe("/home/ada/.local/state/taskaccess/sessions.jsonl");
   });
-  it("expands a leading ~/ that no shell expanded", () => {
+  it("expands a leading ~/ that no shell expanded, in --log and TASKACCESS_LOG", () => {
     expect(resolveLogPath({ env: { TASKACCESS_LOG: "~/logs/s.jsonl" }, homedir: home, cwd })).toBe(
       join(home, "logs/s.jsonl"),
     );
-    expect(
-      resolveLogPath({ env: {}, taskFileLog: "~/t.jsonl", taskFileDir: "/repo", homedir: home, cwd }),
-    ).toBe(join(home, "t.jsonl"));
+    expect(resolveLogPath({ flag: "~/f.jsonl", env: {}, homedir: home, cwd })).toBe(join(home, "f.jsonl"));
   });
 });

@@ -226,7 +226,7 @@ const validTaskFile = fc.record(
     version: fc.constant(1),
     region: fc.constantFrom("eu-west-1"),
     $schema: fc.string({ maxLength: 20 }),
-    log: fc.constantFrom("sessions.jsonl", "~/x.jsonl"),
+    log: fc.constantFrom("sessions.jsonl", ".taskaccess/x.jsonl", "a/../x.jsonl"),
     tasks: fc.dictionary(fc.constantFrom("deploy", "db.migrate", "rotate-keys_2"), validTask, {
       minKeys: 1,
       maxKeys: 3,
@@ -691,10 +691,13 @@ describe.concurrent("parseTaskFile: hangs (run in a child process with a deadlin
   // parsed (src/task/schema.ts, paramSchema.superRefine: new RegExp(`^(?:${pattern})$`, "u")),
   // with no guard against catastrophic backtracking. Pattern '(a+)+' with a 41-character default
   // "aaaa…a!" never finishes (26 a's already take ~3 s); `taskaccess validate` hangs on it.
+  // Now the pattern itself is refused, before the default is tested against it.
   it("parses a file whose default backtracks catastrophically against its pattern within 5 s", async () => {
-    const source = `version: 1\ntasks:\n  t:\n    role: ${ROLE}\n    params:\n      p: { pattern: '(a+)+', default: '${"a".repeat(40)}!' }\n    allow:\n      - actions: [s3:GetObject]\n        resources: ["arn:aws:s3:::b/{{p}}"]\n`;
-    const result = await parseWithDeadline(source, 5000);
-    expect(result.timedOut).toBe(false);
+    for (const pattern of ["(a+)+", "(a|a)+", "(.*a){12}"]) {
+      const source = `version: 1\ntasks:\n  t:\n    role: ${ROLE}\n    params:\n      p: { pattern: '${pattern}', default: '${"a".repeat(40)}!' }\n    allow:\n      - actions: [s3:GetObject]\n        resources: ["arn:aws:s3:::b/{{p}}"]\n`;
+      const result = await parseWithDeadline(source, 5000);
+      expect(result, pattern).toMatchObject({ timedOut: false, outcome: "TaskFileError" });
+    }
   }, 30_000);
 });
 

@@ -137,6 +137,16 @@ describe("parseTaskFile", () => {
       { message: "`tasks.t.params.v.pattern` is not a valid regular expression", at: "6:21" },
     ],
     [
+      "pattern that can backtrack catastrophically",
+      `${ROLE}\nparams:\n  v: { pattern: '(a|a)+' }\n${ALLOW}`,
+      {
+        message:
+          "`tasks.t.params.v.pattern` can match the same text in so many ways that checking a value of up to 256 characters could take more than 5,000,000 steps (catastrophic backtracking)",
+        at: "6:21",
+        hint: "let each character be matched in only one way: a+ rather than (a+)+ or (a|aa)+, [ab]+ rather than (a|b|ab)+, and a fixed character between repeated parts, as in ([a-z0-9-]+/)+",
+      },
+    ],
+    [
       "parameter default that does not match",
       `${ROLE}\nparams:\n  v: { pattern: '[a-z]+', default: '1' }\n${ALLOW}`,
       { message: "`tasks.t.params.v.default` does not match `pattern`", at: "6:40" },

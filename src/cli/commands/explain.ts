@@ -30,6 +30,7 @@ export function explainCommand(ctx: CliContext): Command {
         file: globalOptions(command).file,
         envFile: ctx.io.env.TASKACCESS_FILE,
       });
+      for (const warning of taskFile.warnings ?? []) ctx.io.stderr(formatFinding(ctx.err, warning));
       const explanation = await explainTask(taskFile, taskName, supplied);
       const hasErrors = explanation.analysis.findings.some((finding) => finding.severity === "error");
       ctx.exitCode = hasErrors ? ExitCode.findings : ExitCode.ok;

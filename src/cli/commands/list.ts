@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { formatDuration } from "../../task/duration.js";
 import type { CliContext } from "../context.js";
+import { formatFinding } from "../format-diagnostics.js";
 import { formatTable } from "../format-table.js";
 import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
@@ -21,6 +22,7 @@ export function listCommand(ctx: CliContext): Command {
         file: globalOptions(command).file,
         envFile: ctx.io.env.TASKACCESS_FILE,
       });
+      for (const warning of taskFile.warnings ?? []) ctx.io.stderr(formatFinding(ctx.err, warning));
       if (options.json) {
         ctx.io.stdout(
           stringifyJson({

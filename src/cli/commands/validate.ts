@@ -26,6 +26,7 @@ export function validateCommand(ctx: CliContext): Command {
         file: globalOptions(command).file,
         envFile: ctx.io.env.TASKACCESS_FILE,
       });
+      for (const warning of taskFile.warnings ?? []) ctx.io.stderr(formatFinding(ctx.err, warning));
       const analyses = await analyzeTaskFile(taskFile);
       const strict = Boolean(options.strict);
       const blocking = analyses.some((analysis) =>
