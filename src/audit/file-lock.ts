@@ -33,6 +33,11 @@ const DEFAULT_STALE_MS = 60_000;
 const FIRST_BACKOFF_MS = 2;
 const MAX_BACKOFF_MS = 100;
 const MAX_IMMEDIATE_RETRIES = 10;
+/**
+ * A lock may say it was taken this far in the future (clock skew between machines sharing the file
+ * system, or a clock stepped back) and still be honoured; any further ahead and it is stale.
+ */
+export const FUTURE_SKEW_MS = 30_000;
 
 // The lock sits next to the file it guards: same file system (O_EXCL is atomic there), same 0700 directory.
 export function lockPathFor(path: string): string {
@@ -150,14 +155,16 @@ function parseHolder(text: string): LockHolder | undefined {
   return undefined;
 }
 
-// Stale: the holder was a process on this machine that no longer exists, or the lock is older than
-// staleMs (a holder on another machine sharing the file system, or a lock left half-written).
+// Stale: the holder was a process on this machine that no longer exists; or the lock is older than
+// staleMs (a holder on another machine sharing the file system, or a lock left half-written); or
+// it claims to have been taken in the future, beyond clock skew, which no genuine holder writes
+// (a planted lock with a far-future time would otherwise never grow old).
 function isStale(seen: SeenLock, options: FileLockOptions): boolean {
   const { holder } = seen;
   if (holder && holder.host === options.host && !(options.isAlive ?? isProcessAlive)(holder.pid)) return true;
   const takenAt = holder ? Date.parse(holder.time) : Number.NaN;
   const age = options.clock.now() - (Number.isFinite(takenAt) ? takenAt : seen.mtimeMs);
-  return age > (options.staleMs ?? DEFAULT_STALE_MS);
+  return age > (options.staleMs ?? DEFAULT_STALE_MS) || age < -FUTURE_SKEW_MS;
 }
 
 // process.kill(pid, 0) sends nothing; it fails with ESRCH when there is no such process

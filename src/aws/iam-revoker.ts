@@ -1,23 +1,14 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import type { Clock, RevokeInput, RevokeResult, Revoker } from "../session/ports.js";
-import { RevocationError } from "../session/revocation-error.js";
-import {
-  type Compacted,
-  compactRevokePolicies,
-  EXPIRY_MARGIN_MS,
-  isLimitExceeded,
-  listRevokePolicies,
-} from "./compact-revoke-policies.js";
+import type { ArmInput, Clock, RevokeInput, RevokeResult, Revoker } from "../session/ports.js";
+import { armRevocation, tidyAfterArm } from "./arm-revocation.js";
+import { createArmTracker, keyOf } from "./arm-tracker.js";
 import { describeAwsError } from "./describe-aws-error.js";
-import { singleRevokeDocument, singleRevokeName } from "./revoke-policy.js";
+import { revokeNow } from "./revoke-now.js";
+import { IAM_PERMISSIONS_HINT, type RevokerContext, type Serialize } from "./revoker-context.js";
+import { isExpired, listRevokePolicies } from "./role-policies.js";
 import type { AwsClientOptions } from "./sts-issuer.js";
 
-/**
- * Attempts at putting the revoke policy before the revocation is recorded as failed: enough for
- * 50 runs ending at once on a full role to take turns compacting (with jittered backoff).
- */
-export const REVOKE_ATTEMPTS = 8;
 type IamModule = typeof import("@aws-sdk/client-iam");
+type IamClient = import("@aws-sdk/client-iam").IAMClient;
 
 export interface IamRevokerOptions extends AwsClientOptions {
   clock: Clock;
@@ -25,17 +16,45 @@ export interface IamRevokerOptions extends AwsClientOptions {
   /** Base delay between attempts; doubled each time, with full jitter. */
   backoffMs?: number;
   /**
-   * Runs one revocation at a time per role on this machine (the CLI passes a file lock), so that
-   * many runs ending at once take turns instead of filling the role's inline-policy space together.
+   * Orders compactions of a role between runs on this machine (the CLI passes createRoleLock, a
+   * file lock). It may reject without running fn when the lock is busy: compaction is then
+   * skipped, or done without the lock. A session's own deny never goes through it.
    */
-  serialize?: <T>(roleArn: string, fn: () => Promise<T>) => Promise<T>;
+  serialize?: Serialize;
 }
 
 // Revokes a session with IAM: an inline Deny on the role for exactly that session's aws:userid,
-// retried with backoff; expired revoke policies are cleaned up on the way, and many ended
-// sessions are compacted into one tag-based policy so the role's inline-policy limit holds.
+// put at once and retried with backoff; pre-armed beforehand (arm) with a deny that starts at the
+// task's deadline by itself; expired policies are cleaned up on the way, and many sessions are
+// compacted into tag-based policies so the role's inline-policy limit holds.
 export function createIamRevoker(options: IamRevokerOptions): Revoker {
-  let loaded: Promise<{ iam: IamModule; client: import("@aws-sdk/client-iam").IAMClient }> | undefined;
+  const context = contextFactory(options);
+  const tracker = createArmTracker();
+  // arm() returns once the armed deny is on the role; the compaction after it runs on, tracked,
+  // so that revoke() of the same session can wait for it once its own deny is in place.
+  const arm = async (input: ArmInput): Promise<RevokeResult> => {
+    const key = keyOf(input);
+    const rc = await context(input.roleArn);
+    const armed = armRevocation(rc, input, () => tracker.isRevoking(key));
+    tracker.track(
+      key,
+      armed.then((outcome) => (outcome.wroteSingle ? tidyAfterArm(rc, input.sessionName) : undefined)),
+    );
+    return (await armed).result;
+  };
+  const revoke = async (input: RevokeInput): Promise<RevokeResult> => {
+    const key = keyOf(input);
+    tracker.revoking(key);
+    return revokeNow(await context(input.roleArn), input, () => tracker.settle(key));
+  };
+  const deleteExpired = async (roleArn: string): Promise<string[]> =>
+    deleteExpiredPolicies(await context(roleArn));
+  return { revoke, arm, deleteExpired };
+}
+
+// One IAM client for the revoker, loaded on first use, and a context per role on top of it.
+function contextFactory(options: IamRevokerOptions): (roleArn: string) => Promise<RevokerContext> {
+  let loaded: Promise<{ iam: IamModule; client: IamClient }> | undefined;
   const load = () => {
     loaded ??= (async () => {
       const iam = await import("@aws-sdk/client-iam");
@@ -50,145 +69,34 @@ export function createIamRevoker(options: IamRevokerOptions): Revoker {
     })();
     return loaded;
   };
-  const random = options.random ?? Math.random;
-  const backoff = options.backoffMs ?? 250;
-
-  const revokeNow = async (input: RevokeInput): Promise<RevokeResult> => {
-    const { iam, client } = await load();
-    const roleName = input.roleArn.slice(input.roleArn.lastIndexOf("/") + 1);
-    let assumedRoleId = input.assumedRoleId;
-    if (!assumedRoleId) {
-      const role = await client.send(new iam.GetRoleCommand({ RoleName: roleName }));
-      assumedRoleId = `${role.Role?.RoleId ?? ""}:${input.sessionName}`;
-    }
-    const policyName = singleRevokeName(input.expiration, input.sessionName);
-    const document = singleRevokeDocument(assumedRoleId);
-    const own = { id: input.sessionTag, expiresAt: input.expiration.getTime() };
-    let lastError: unknown;
-    let attempts = 0;
-    const tidy = () => ({ iam, client, roleName, now: options.clock.now(), random });
-    let full = false;
-    const revokedByShard = (compacted: unknown, attempt: number): RevokeResult | undefined =>
-      isCompacted(compacted) && compacted.covered.has(own.id)
-        ? {
-            policyName: compacted.policy,
-            method: "inline-deny",
-            attempts: attempt,
-            note: `role inline-policy space full; revoked by session tag: ${compacted.note}`,
-          }
-        : undefined;
-    for (let attempt = 1; attempt <= REVOKE_ATTEMPTS; attempt++) {
-      attempts = attempt;
-      try {
-        if (full) {
-          // The role was full a moment ago: a shard that also folds others in frees room, where
-          // a single policy would take the room that other runs are waiting for.
-          const compacted = await compactRevokePolicies(tidy(), input.sessionName, { own }).catch(
-            (compactError: unknown) => compactError,
-          );
-          const result = revokedByShard(compacted, attempt);
-          if (result) return result;
-          if (compacted instanceof Error && !isLimitExceeded(compacted)) throw compacted;
-        }
-        await client.send(
-          new iam.PutRolePolicyCommand({
-            RoleName: roleName,
-            PolicyName: policyName,
-            PolicyDocument: document,
-          }),
-        );
-      } catch (error) {
-        lastError = error;
-        if (isLimitExceeded(error)) {
-          // The role's 10,240 characters of inline policy are full: fold ended sessions, this one
-          // included, into a shard; once that shard is confirmed this session is revoked.
-          full = true;
-          const compacted = await compactRevokePolicies(tidy(), input.sessionName, { own }).catch(
-            (compactError: unknown) => compactError,
-          );
-          const result = revokedByShard(compacted, attempt);
-          if (result) return result;
-          if (compacted instanceof Error && !isLimitExceeded(compacted)) lastError = compacted;
-        } else if (!isRetryable(error)) {
-          break;
-        }
-        await sleep(Math.floor(random() * backoff * 2 ** (attempt - 1)));
-        continue;
-      }
-      // Leave the role with room: a fold in place frees some, after which a shard may fit.
-      const notes: string[] = [];
-      for (let round = 0; round < 3; round++) {
-        const compacted = await compactRevokePolicies(tidy(), input.sessionName, {
-          ownPolicy: policyName,
-        }).catch(
-          (error: unknown) => `clean-up skipped: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        const text = typeof compacted === "string" ? compacted : compacted?.note;
-        if (text) notes.push(text);
-        if (!isCompacted(compacted) || !compacted.note.startsWith("role nearly full")) break;
-      }
-      const note = notes.join("; ") || undefined;
-      return { policyName, method: "inline-deny", attempts: attempt, ...(note ? { note } : {}) };
-    }
-    throw new RevocationError(
-      describeAwsError(`Could not revoke session ${input.sessionName} on ${input.roleArn}`, lastError, {
-        AccessDenied: IAM_PERMISSIONS_HINT,
-        LimitExceeded:
-          "the role's inline policies are full even after compaction: delete inline policies that are not taskaccess's, or run `taskaccess gc`, then `taskaccess revoke --pending`",
-      }),
-      attempts,
-    );
-  };
-
-  return {
-    revoke: async (input: RevokeInput): Promise<RevokeResult> =>
-      options.serialize ? options.serialize(input.roleArn, () => revokeNow(input)) : revokeNow(input),
-    deleteExpired: async (roleArn: string): Promise<string[]> => {
-      const { iam, client } = await load();
-      const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
-      try {
-        const names = await listRevokePolicies(iam, client, roleName);
-        const now = options.clock.now();
-        const expired = names.filter((policy) => policy.expiresAt + EXPIRY_MARGIN_MS < now);
-        for (const policy of expired) {
-          await client.send(new iam.DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policy.name }));
-        }
-        return expired.map((policy) => policy.name);
-      } catch (error) {
-        throw describeAwsError(`Could not clean up revoke policies on ${roleArn}`, error, {
-          AccessDenied: IAM_PERMISSIONS_HINT,
-        });
-      }
-    },
-  };
+  return async (roleArn) => ({
+    ...(await load()),
+    roleArn,
+    roleName: roleArn.slice(roleArn.lastIndexOf("/") + 1),
+    clock: options.clock,
+    random: options.random ?? Math.random,
+    backoffMs: options.backoffMs ?? 250,
+    serialize: options.serialize,
+  });
 }
 
-const IAM_PERMISSIONS_HINT =
-  "the base identity needs iam:PutRolePolicy, iam:ListRolePolicies, iam:GetRolePolicy and iam:DeleteRolePolicy on the role";
-
-function isRetryable(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    code?: string;
-  };
-  const status = e.$metadata?.httpStatusCode ?? 0;
-  return (
-    e.$retryable !== undefined ||
-    status >= 500 ||
-    status === 429 ||
-    [
-      "Throttling",
-      "ThrottlingException",
-      "ServiceFailure",
-      "ServiceFailureException",
-      "TimeoutError",
-    ].includes(e.name ?? "") ||
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(e.code ?? "")
-  );
-}
-
-function isCompacted(value: unknown): value is Compacted {
-  return typeof value === "object" && value !== null && "covered" in value && "policy" in value;
+// gc: deletes the role's revoke and armed policies whose sessions have all expired (an armed
+// policy's name carries the latest expiry of its sessions, so a live session's is kept). A refusal
+// surfaces, since gc reports what it deleted.
+async function deleteExpiredPolicies(rc: RevokerContext): Promise<string[]> {
+  try {
+    const now = rc.clock.now();
+    const listed = await listRevokePolicies(rc.iam, rc.client, rc.roleName);
+    const expired = listed.filter((policy) => isExpired(policy, now));
+    for (const policy of expired) {
+      await rc.client.send(
+        new rc.iam.DeleteRolePolicyCommand({ RoleName: rc.roleName, PolicyName: policy.name }),
+      );
+    }
+    return expired.map((policy) => policy.name);
+  } catch (error) {
+    throw describeAwsError(`Could not clean up revoke policies on ${rc.roleArn}`, error, {
+      AccessDenied: IAM_PERMISSIONS_HINT,
+    });
+  }
 }

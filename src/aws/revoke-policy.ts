@@ -2,50 +2,72 @@
 // The expiry is in the name so that clean-up needs only ListRolePolicies, and the session in the
 // name so that concurrent runs never write the same policy.
 
+/** Policies that deny now, for good: a single session, or a shard of many by session tag. */
 export const REVOKE_PREFIX = "taskaccess-revoke-";
+/**
+ * Policies that deny from a deadline on (pre-armed revocation). A prefix of their own, so that a
+ * taskaccess from before arming, sharing the role, never mistakes one for an unconditional deny.
+ */
+export const ARMED_PREFIX = "taskaccess-armed-";
 /** IAM policyNameType: at most 128 characters (botocore iam/2010-05-08). */
 const MAX_POLICY_NAME = 128;
 
+/**
+ * single: one session by aws:userid, unconditional; shard: many sessions by tag, unconditional;
+ * armed-single / armed-bucket: the same, active only after a time (aws:CurrentTime).
+ */
+export type RevokePolicyKind = "single" | "shard" | "armed-single" | "armed-bucket";
+
 export interface ParsedRevokeName {
   expiresAt: number;
-  compacted: boolean;
-  /** The session name (single) or the compacting session's name (compacted). */
+  kind: RevokePolicyKind;
+  /** The session name (single kinds) or the writing session's id and a random suffix (shards). */
   sessionName: string;
 }
 
 // taskaccess-revoke-<expiry epoch seconds>-<session name>: one session, denied by aws:userid.
 export function singleRevokeName(expiration: Date, sessionName: string): string {
-  return `${REVOKE_PREFIX}${Math.ceil(expiration.getTime() / 1000)}-${sessionName}`.slice(0, MAX_POLICY_NAME);
+  return policyName(REVOKE_PREFIX, expiration, sessionName);
 }
 
-// taskaccess-revoke-<latest expiry>-c-<session name>: many sessions, written by one process only.
-export function compactedRevokeName(expiration: Date, sessionName: string): string {
-  return `${REVOKE_PREFIX}${Math.ceil(expiration.getTime() / 1000)}-c-${sessionName}`.slice(
-    0,
-    MAX_POLICY_NAME,
-  );
+// taskaccess-revoke-<latest expiry>-c-<writer>: many sessions, written by one process only.
+export function compactedRevokeName(expiration: Date, writer: string): string {
+  return policyName(REVOKE_PREFIX, expiration, `c-${writer}`);
+}
+
+// taskaccess-armed-<expiry>-<session name>: one session, denied from its deadline on.
+export function armedSingleName(expiration: Date, sessionName: string): string {
+  return policyName(ARMED_PREFIX, expiration, sessionName);
+}
+
+// taskaccess-armed-<latest expiry>-b-<writer>: sessions sharing a deadline bucket, by tag.
+export function armedBucketName(expiration: Date, writer: string): string {
+  return policyName(ARMED_PREFIX, expiration, `b-${writer}`);
+}
+
+function policyName(prefix: string, expiration: Date, rest: string): string {
+  return `${prefix}${Math.ceil(expiration.getTime() / 1000)}-${rest}`.slice(0, MAX_POLICY_NAME);
 }
 
 // Reads the expiry and kind back from a policy name; undefined for policies that are not ours.
 export function parseRevokeName(name: string): ParsedRevokeName | undefined {
-  const match = /^taskaccess-revoke-(\d{9,11})-(c-)?(.+)$/.exec(name);
+  const match = /^taskaccess-(revoke|armed)-(\d{9,11})-(?:(c|b)-)?(.+)$/.exec(name);
   if (!match) return undefined;
-  return {
-    expiresAt: Number(match[1]) * 1000,
-    compacted: match[2] !== undefined,
-    sessionName: match[3] ?? "",
-  };
+  const armed = match[1] === "armed";
+  const many = match[3];
+  // A name whose marker belongs to the other family (a "b-" shard among unconditional ones) is
+  // not one we write: leave it alone rather than guess.
+  if (many !== undefined && many !== (armed ? "b" : "c")) return undefined;
+  const kind: RevokePolicyKind = armed ? (many ? "armed-bucket" : "armed-single") : many ? "shard" : "single";
+  return { expiresAt: Number(match[2]) * 1000, kind, sessionName: match[4] ?? "" };
 }
 
-// Denies everything to exactly one session: its aws:userid is RoleId:RoleSessionName. The Sid is
-// there on purpose: it makes a single policy larger than the same policy rewritten to hold two
-// sessions by tag, so that folding another session into it never needs free room on the role.
+// Denies everything to exactly one session: its aws:userid is RoleId:RoleSessionName.
 export function singleRevokeDocument(assumedRoleId: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "TaskaccessRevokeOneSession",
         Effect: "Deny",
         Action: "*",
         Resource: "*",
@@ -57,6 +79,8 @@ export function singleRevokeDocument(assumedRoleId: string): string {
 
 /** The session tag every taskaccess session carries; its value is the session id. */
 export const SESSION_TAG = "taskaccess:session";
+/** The condition key of that tag. */
+export const SESSION_TAG_KEY = `aws:PrincipalTag/${SESSION_TAG}`;
 
 // Denies everything to many sessions by their taskaccess:session tag: about 15 characters a
 // session instead of a whole policy, so hundreds of ended sessions fit IAM's 10,240 characters.
@@ -68,26 +92,35 @@ export function compactedRevokeDocument(sessionIds: readonly string[]): string {
         Effect: "Deny",
         Action: "*",
         Resource: "*",
-        Condition: { StringEquals: { [`aws:PrincipalTag/${SESSION_TAG}`]: [...new Set(sessionIds)].sort() } },
+        Condition: { StringEquals: { [SESSION_TAG_KEY]: [...new Set(sessionIds)].sort() } },
       },
     ],
   });
 }
 
-// The session ids a compacted policy denies.
+// The session ids a compacted policy denies unconditionally. A statement with any other condition
+// (a time, say) is not unconditional, so it yields none: it must never be folded as if it were.
 export function compactedSessionIds(document: string): string[] {
   try {
     const parsed = JSON.parse(document) as {
-      Statement?: Array<{ Condition?: { StringEquals?: Record<string, string | string[]> } }>;
+      Statement?: Array<{ Condition?: Record<string, Record<string, string | string[]> | undefined> }>;
     };
-    const values = parsed.Statement?.[0]?.Condition?.StringEquals?.[`aws:PrincipalTag/${SESSION_TAG}`];
+    const statements = parsed.Statement ?? [];
+    const condition = statements[0]?.Condition;
+    if (statements.length !== 1 || condition === undefined || Object.keys(condition).length !== 1) return [];
+    const values = condition.StringEquals?.[SESSION_TAG_KEY];
     return values === undefined ? [] : Array.isArray(values) ? values : [values];
   } catch {
     return [];
   }
 }
 
-// The session id at the end of a RoleSessionName ta-<task>-<id>.
+// The session id in a RoleSessionName: ta-<task>-<id>, or ta-<task>-<id>-r<N> for a refresh of
+// the same run (src/session/session-id.ts). Every session of a run carries that id as its
+// taskaccess:session tag. A refresh suffix is r and at most ten digits, never a 12-character id.
 export function sessionIdOf(sessionName: string): string {
-  return sessionName.slice(sessionName.lastIndexOf("-") + 1);
+  const parts = sessionName.split("-");
+  const last = parts.at(-1) ?? "";
+  const before = parts.at(-2);
+  return /^r\d{1,10}$/.test(last) && before !== undefined && parts.length > 2 ? before : last;
 }

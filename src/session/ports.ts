@@ -53,9 +53,24 @@ export interface RevokeResult {
   note?: string | undefined;
 }
 
+export interface ArmInput extends RevokeInput {
+  /** The moment the deny takes effect by itself: the task's deadline (start + timeout, capped by expiry). */
+  activateAt: Date;
+}
+
 // Makes a session's credentials unusable before they expire (IAM).
 export interface Revoker {
+  /**
+   * Makes the session unusable now. Never waits on a lock another process holds; replaces the
+   * session's pre-armed deny (arm) with an unconditional one.
+   */
   revoke: (input: RevokeInput) => Promise<RevokeResult>;
+  /**
+   * Puts the session's deny in place ahead of time, active only from `activateAt` on
+   * (aws:CurrentTime): a taskaccess that is killed before it can revoke still ends the session at
+   * its deadline instead of at STS expiry.
+   */
+  arm: (input: ArmInput) => Promise<RevokeResult>;
   /** Deletes the role's revoke policies whose credentials have expired; returns their names. */
   deleteExpired: (roleArn: string) => Promise<string[]>;
 }
@@ -77,6 +92,10 @@ export interface RunProcessInput {
   timeoutMs?: number | undefined;
   graceMs: number;
   onStart: (pid: number) => Promise<void> | void;
+  /** The argv put before the command to isolate it (bubblewrap's), or none to run it as it is. */
+  wrapper?: string[] | undefined;
+  /** Told once, when the first SIGINT, SIGTERM or SIGHUP has been passed on to the command's tree. */
+  onStopSignal?: ((signal: NodeJS.Signals) => void) | undefined;
 }
 
 // Runs the task's command as a supervised child.

@@ -7,30 +7,35 @@ export interface RoleLockOptions {
   directory: string;
   host: string;
   clock: { now: () => number };
+  /** How long a compaction waits for its turn before it is skipped (default 2 s). */
+  waitMs?: number | undefined;
 }
 
-/** Revocations wait this long for their turn; 50 at once on AWS take about half a minute. */
-const WAIT_MS = 120_000;
+/**
+ * A compaction waits this long for its turn, then is skipped or done without the lock: it is never
+ * on a revocation's path (the session's own deny is put first), so a lock held by anyone else,
+ * hostile or stuck, costs a run at most this long, never a delayed revocation.
+ */
+const WAIT_MS = 5_000;
+/** A compaction takes seconds; a lock held this long by a live process is broken all the same. */
+const STALE_MS = 15_000;
 
-// One revocation at a time per role on this machine: runs that end together then take turns at
-// the role's 10,240 characters of inline policy instead of filling them at once. Never a reason
-// not to revoke: if the lock cannot be had, the revocation goes ahead without it.
+// The lock file of one role's compactions: a name from the role ARN's hash, in `directory`.
+export function roleLockPath(directory: string, roleArn: string): string {
+  return join(directory, `revoke-${createHash("sha256").update(roleArn).digest("hex").slice(0, 16)}`);
+}
+
+// One compaction at a time per role on this machine: runs that end together take turns folding
+// the role's inline policies instead of all rewriting them at once. Rejects without running fn
+// when the lock cannot be had within the wait; the revoker then skips compaction, or (when the
+// role is full) compacts without the lock, which is safe, only less orderly.
+// `call.waitMs` overrides the wait for one call (0: take the lock only if it is free now).
 export function createRoleLock(options: RoleLockOptions) {
-  return async <T>(roleArn: string, fn: () => Promise<T>): Promise<T> => {
-    const name = `revoke-${createHash("sha256").update(roleArn).digest("hex").slice(0, 16)}`;
-    let started = false;
-    try {
-      return await withFileLock(
-        join(options.directory, name),
-        () => {
-          started = true;
-          return fn();
-        },
-        { host: options.host, clock: options.clock, timeoutMs: WAIT_MS, staleMs: WAIT_MS },
-      );
-    } catch (error) {
-      if (started) throw error;
-      return fn();
-    }
-  };
+  return async <T>(roleArn: string, fn: () => Promise<T>, call?: { waitMs?: number }): Promise<T> =>
+    withFileLock(roleLockPath(options.directory, roleArn), fn, {
+      host: options.host,
+      clock: options.clock,
+      timeoutMs: call?.waitMs ?? options.waitMs ?? WAIT_MS,
+      staleMs: STALE_MS,
+    });
 }

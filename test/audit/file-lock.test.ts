@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FUTURE_SKEW_MS } from "../../src/audit/file-lock.js";
 import { isProcessAlive, SessionLogError, withFileLock } from "../../src/audit/index.js";
 import { ExitCode } from "../../src/errors.js";
 
@@ -75,6 +76,47 @@ describe("withFileLock", () => {
       "ran",
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("breaks a planted lock of a live pid whose time is in 2099, and leaves nothing behind", async () => {
+    expect(isProcessAlive(1)).toBe(true);
+    writeLock({ pid: 1, host: HOST, time: "2099-01-01T00:00:00.000Z" });
+    const started = Date.now();
+    const result = await withFileLock(target, async () => "ran", {
+      host: HOST,
+      clock: { now: Date.now },
+      timeoutMs: 5_000,
+    });
+    expect(result).toBe("ran");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("breaks a lock whose file time is far in the future when its contents are not a holder", async () => {
+    writeFileSync(lockPath, "", { mode: 0o600 });
+    const future = new Date(Date.UTC(2099, 0, 1));
+    utimesSync(lockPath, future, future);
+    expect(await withFileLock(target, async () => "ran", { host: HOST, clock: { now: Date.now } })).toBe(
+      "ran",
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("honours a live holder whose time is a little ahead of ours (clock skew)", async () => {
+    const now = Date.UTC(2025, 0, 1, 12, 0, 0);
+    let fake = now;
+    writeLock({ pid: 1, host: HOST, time: new Date(now + FUTURE_SKEW_MS - 5_000).toISOString() });
+    await expect(
+      withFileLock(target, async () => "ran", {
+        host: HOST,
+        clock: { now: () => fake },
+        timeoutMs: 500,
+        sleep: async (ms) => {
+          fake += ms;
+        },
+      }),
+    ).rejects.toThrow("held by pid 1 on lock-host");
+    expect(existsSync(lockPath)).toBe(true);
   });
 
   it("times out on a live lock with a message naming the lock file and its holder", async () => {

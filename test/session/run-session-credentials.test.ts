@@ -114,6 +114,9 @@ describe("runSession with --credentials server", () => {
             attempts: 1,
           };
         },
+        arm: async () => {
+          throw new Error("a run without a timeout has nothing to pre-arm");
+        },
         deleteExpired: async () => [],
       },
       runner: {
