@@ -13,7 +13,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { measureVerifyThroughput, writeSyntheticLog } from "../dist/audit/synthetic-log.js";
@@ -31,6 +31,7 @@ const TARGETS = {
   startup: 2.5, // --version, validate, explain within 2.5x of `node -e ''`
   rssMB: 120, // peak RSS of run, in MB (10^6 bytes)
   verifyLinesPerSecond: 200_000,
+  isolationMs: 50, // what isolating the command adds to a run, median against median
 };
 
 const USAGE = `usage: node scripts/bench.mjs [options]
@@ -318,7 +319,8 @@ function phasesOf(results, sessions) {
 // --- the world ----------------------------------------------------------------------------
 
 function taskFileText(logPath) {
-  // The README example (examples/taskaccess.yaml), with `reason: optional` and the log in the temp dir.
+  // The README example (examples/taskaccess.yaml), with `reason: optional` and the log in the temp
+  // dir (a task file's `log` is a path inside its own directory).
   return `version: 1
 region: ${REGION}
 log: ${JSON.stringify(logPath)}
@@ -425,14 +427,15 @@ try {
 process.exitCode = exitCode;
 
 async function bench() {
-  const runLog = join(dir, "sessions.jsonl");
-  writeFileSync(join(dir, "taskaccess.yaml"), taskFileText(runLog), { mode: 0o600 });
+  const runLog = join(dir, "state", "sessions.jsonl");
+  writeFileSync(join(dir, "taskaccess.yaml"), taskFileText(relative(dir, runLog)), { mode: 0o600 });
   const env = childEnv(sandbox);
   const aws = awsCliVersion(env);
   const at = (name, command, args) => ({ name, command, args, cwd: dir, env });
   const ta = (...args) => at(`taskaccess ${args.join(" ")}`, NODE, [BIN, ...args]);
 
   const run = ta("run", "deploy", "-p", "version=1.4.2", "--", "true");
+  const runUnisolated = ta("run", "deploy", "-p", "version=1.4.2", "--isolation", "none", "--", "true");
   const assume = at("aws sts assume-role", "aws", [
     "sts",
     "assume-role",
@@ -523,6 +526,29 @@ async function bench() {
       `(the IAM client, revocation, the last records), ${ms(phases.exit)} to process exit. ` +
       `Revoked: ${row1.revoked} of ${row1.sessions.length} sessions.`,
   );
+
+  // 1b. What isolating the command (bubblewrap: a probe, then the namespaces) adds to a run.
+  const [isolatedT, unisolatedT] = await sideBySide("run isolated vs --isolation none", [run, runUnisolated]);
+  const added = isolatedT.median - unisolatedT.median;
+  rows.push([
+    "1b",
+    `${code("taskaccess run … -- true")} (isolated, the default) vs ${code("--isolation none")}`,
+    ms(isolatedT.median),
+    ms(isolatedT.p90),
+    code("taskaccess run --isolation none … -- true"),
+    ms(unisolatedT.median),
+    ms(unisolatedT.p90),
+    `+${ms(added)}`,
+    `< +${TARGETS.isolationMs} ms`,
+    verdict(added < TARGETS.isolationMs),
+  ]);
+  cpuRows.push([
+    "taskaccess run … -- true (isolated)",
+    isolatedT.cpuMean,
+    "… --isolation none",
+    unisolatedT.cpuMean,
+  ]);
+  checkRevoked("row 1b");
 
   // 2. Start-up of the commands that never call AWS, against bare node.
   const [versionT, validateT, explainT, nodeT] = await sideBySide("start-up vs node -e ''", [

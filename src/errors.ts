@@ -6,6 +6,8 @@ export const ExitCode = {
   taskFile: 65,
   unavailable: 69,
   internal: 70,
+  /** `run --isolation namespace` on a machine that cannot isolate the command (EX_OSERR). */
+  isolation: 71,
   accessDenied: 77,
 } as const;
 

@@ -10,6 +10,7 @@ export const LOG_FORMAT_VERSION = 1;
 export const SESSION_EVENT_TYPES = [
   "session.start",
   "credentials.issued",
+  "revocation.armed",
   "process.start",
   "process.exit",
   "session.revoked",
@@ -56,6 +57,8 @@ export type SessionStartEvent = EventCommon & {
   pid?: number | undefined;
   /** How the command gets its credentials (`run --credentials`); absent in logs before it existed. */
   credentialDelivery?: "env" | "server" | "file" | undefined;
+  /** How the command was isolated (`run --isolation`); absent in logs before it existed. */
+  isolation?: "namespace" | "none" | undefined;
 };
 
 export type CredentialsIssuedEvent = EventCommon & {
@@ -79,6 +82,15 @@ export type CredentialsIssuedEvent = EventCommon & {
    * refresh, and so on. Each is its own STS session (sessionName ta-<task>-<id>-r<N>).
    */
   refresh?: number | undefined;
+};
+
+export type RevocationArmedEvent = EventCommon & {
+  event: "revocation.armed";
+  role: string;
+  sessionName: string;
+  policyName: string;
+  /** ISO 8601: from then on the deny holds by itself, even if taskaccess is gone. */
+  activeFrom: string;
 };
 
 export type ProcessStartEvent = EventCommon & {
@@ -137,6 +149,7 @@ export type SessionEndEvent = EventCommon & {
 export type SessionEvent =
   | SessionStartEvent
   | CredentialsIssuedEvent
+  | RevocationArmedEvent
   | ProcessStartEvent
   | ProcessExitEvent
   | SessionRevokedEvent

@@ -1,5 +1,6 @@
 import type { Command, Option } from "commander";
 import { CREDENTIAL_MODES } from "../session/credential-delivery.js";
+import { ISOLATION_MODES } from "../session/isolation.js";
 
 /** What a word completes to: file names, the task names of the task file, or fixed words. */
 export type Completion = "files" | "tasks" | readonly string[];
@@ -39,6 +40,7 @@ const VALUES: Record<string, Completion> = {
   "--world": "files",
   "--task": "tasks",
   "--credentials": CREDENTIAL_MODES,
+  "--isolation": ISOLATION_MODES,
 };
 
 // Read from the live commander program, so the scripts always know every command and flag.

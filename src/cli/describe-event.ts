@@ -11,6 +11,7 @@ const SHOWN_FIELDS: Record<string, string[]> = {
     "durationSeconds",
     "argv",
     "pid",
+    "isolation",
   ],
   "credentials.issued": [
     "assumedRoleId",
@@ -22,6 +23,7 @@ const SHOWN_FIELDS: Record<string, string[]> = {
   ],
   "process.start": ["argv", "cwd", "pid"],
   "process.exit": ["code", "signal", "durationMs", "timedOut", "error"],
+  "revocation.armed": ["policyName", "activeFrom"],
   "session.revoked": ["policyName", "method", "attempts", "note", "revokedBy"],
   "revocation.failed": ["error", "attempts", "expiration", "revokedBy"],
   "session.end": ["exitCode", "durationMs", "revoked", "error"],

@@ -4,6 +4,7 @@ import { findOwnPackage } from "../util/package-root.js";
 import { suggestClosest } from "../util/suggest.js";
 import { completionCommand } from "./commands/completion.js";
 import { demoCommand } from "./commands/demo.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { explainCommand } from "./commands/explain.js";
 import { gcCommand } from "./commands/gc.js";
 import { initCommand } from "./commands/init.js";
@@ -50,6 +51,7 @@ export function createProgram(ctx: CliContext): Command {
     gcCommand(ctx),
     sandboxCommand(ctx),
     demoCommand(ctx),
+    doctorCommand(ctx),
     completionCommand(ctx),
   ]) {
     // addCommand() does not pass on exitOverride and the output streams; without them commander

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.js";
 import { envCredentialVariables } from "./child-env.js";
-import { writeCredentialFiles } from "./credential-file.js";
+import { writeCredentialFiles, writeEmptyProfileFiles } from "./credential-file.js";
 import { type HeldCredentials, startCredentialServer } from "./credential-server.js";
 import type { Clock, IssuedCredentials } from "./ports.js";
 
@@ -56,17 +56,28 @@ export async function startCredentialDelivery(input: CredentialDeliveryInput): P
         close: async () => {},
       };
     case "server": {
+      const files = await writeEmptyProfileFiles({
+        region: input.region,
+        sessionId: input.sessionId,
+        expiration: input.initial.credentials.expiration,
+      });
       const server = await startCredentialServer({
         initial: input.initial,
         lifetimeSeconds: input.lifetimeSeconds,
         refresh: input.refresh,
         clock: input.clock,
         warn: input.warn,
+      }).catch(async (error: unknown) => {
+        await files.remove();
+        throw error;
       });
       return {
         mode: "server",
-        variables: containerVariables(server.url, server.token),
-        close: server.close,
+        variables: { ...files.variables, ...containerVariables(server.url, server.token) },
+        close: async () => {
+          await server.close();
+          await files.remove();
+        },
       };
     }
     case "file": {
@@ -95,7 +106,7 @@ export function previewCredentialVariables(mode: CredentialMode): Record<string,
         expiration: new Date(0),
       });
     case "server":
-      return containerVariables("", "");
+      return { AWS_CONFIG_FILE: "", AWS_SHARED_CREDENTIALS_FILE: "", ...containerVariables("", "") };
     case "file":
       return { AWS_CONFIG_FILE: "", AWS_SHARED_CREDENTIALS_FILE: "", AWS_PROFILE: "" };
   }

@@ -31,7 +31,45 @@ export interface CredentialFilesInput {
 // enter (0700), each file readable only by the user (0600). run-session removes them in its
 // finally, so on every path that taskaccess itself survives; the exit hook covers a crash.
 export async function writeCredentialFiles(input: CredentialFilesInput): Promise<CredentialFiles> {
-  const directory = await mkdtemp(join(input.parent ?? tmpdir(), `taskaccess-${input.sessionId}-`));
+  const header = headerOf(input.sessionId, input.credentials.expiration);
+  const region = input.region ? `region = ${input.region}\n` : "";
+  const files = await writeProfileFiles(input.sessionId, input.parent, {
+    config: `${header}[profile ${FILE_PROFILE}]\n${region}`,
+    credentials: `${header}[${FILE_PROFILE}]\naws_access_key_id = ${input.credentials.accessKeyId}\naws_secret_access_key = ${input.credentials.secretAccessKey}\naws_session_token = ${input.credentials.sessionToken}\n`,
+  });
+  files.variables.AWS_PROFILE = FILE_PROFILE;
+  return files;
+}
+
+// The `server` delivery's guard: a credentials file with no profile and a config with only the
+// region. The AWS CLI, boto3 and the JS SDK read the shared files before the container endpoint,
+// so with the user's own files a `[default]` profile would win and the command would run as the
+// base identity; with these, the endpoint is the only source they find.
+export async function writeEmptyProfileFiles(input: {
+  region: string;
+  sessionId: string;
+  expiration: Date;
+  parent?: string | undefined;
+}): Promise<CredentialFiles> {
+  const header = headerOf(input.sessionId, input.expiration);
+  const region = input.region ? `region = ${input.region}\n` : "";
+  return writeProfileFiles(input.sessionId, input.parent, {
+    config: `${header}[default]\n${region}`,
+    credentials: header,
+  });
+}
+
+function headerOf(sessionId: string, expiration: Date): string {
+  return `# taskaccess session ${sessionId}: removed when the run ends; valid until ${expiration.toISOString()}\n`;
+}
+
+// A fresh 0700 directory with a 0600 config and credentials file, and their removal.
+async function writeProfileFiles(
+  sessionId: string,
+  parent: string | undefined,
+  texts: { config: string; credentials: string },
+): Promise<CredentialFiles> {
+  const directory = await mkdtemp(join(parent ?? tmpdir(), `taskaccess-${sessionId}-`));
   const removeSync = () => {
     rmSync(directory, { recursive: true, force: true });
   };
@@ -53,22 +91,13 @@ export async function writeCredentialFiles(input: CredentialFilesInput): Promise
     await chmod(directory, 0o700);
     const configFile = join(directory, "config");
     const credentialsFile = join(directory, "credentials");
-    const header = `# taskaccess session ${input.sessionId}: removed when the run ends; valid until ${input.credentials.expiration.toISOString()}\n`;
-    const region = input.region ? `region = ${input.region}\n` : "";
-    await writePrivate(configFile, `${header}[profile ${FILE_PROFILE}]\n${region}`);
-    await writePrivate(
-      credentialsFile,
-      `${header}[${FILE_PROFILE}]\naws_access_key_id = ${input.credentials.accessKeyId}\naws_secret_access_key = ${input.credentials.secretAccessKey}\naws_session_token = ${input.credentials.sessionToken}\n`,
-    );
+    await writePrivate(configFile, texts.config);
+    await writePrivate(credentialsFile, texts.credentials);
     return {
       directory,
       configFile,
       credentialsFile,
-      variables: {
-        AWS_CONFIG_FILE: configFile,
-        AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
-        AWS_PROFILE: FILE_PROFILE,
-      },
+      variables: { AWS_CONFIG_FILE: configFile, AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
       remove,
     };
   } catch (error) {

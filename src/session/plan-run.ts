@@ -7,10 +7,16 @@ import { findTask } from "../task/open-task-file.js";
 import { resolveParams } from "../task/params.js";
 import { type CiRun, detectCi } from "./ci.js";
 import { type CredentialMode, DEFAULT_CREDENTIAL_MODE } from "./credential-delivery.js";
+import { DEFAULT_ISOLATION_MODE, type IsolationMode } from "./isolation.js";
 import { makeSessionId, makeSessionName, sanitizeSourceIdentity } from "./session-id.js";
 
 /** Time the child gets between SIGTERM and SIGKILL when the task's timeout runs out. */
 export const DEFAULT_GRACE_MS = 10_000;
+/**
+ * After the first SIGINT, SIGTERM or SIGHUP the session is revoked within this time even if the
+ * command is still cleaning up: CI runners send SIGKILL 7.5 to 10 s after their first signal.
+ */
+export const DEFAULT_REVOKE_WITHIN_MS = 5_000;
 
 export interface RunRequest {
   taskName: string;
@@ -20,6 +26,10 @@ export interface RunRequest {
   nested: boolean;
   /** `--credentials`; wins over the task's `credentials`. */
   credentials?: CredentialMode | undefined;
+  /** `--isolation`; wins over the task's `isolation`. */
+  isolation?: IsolationMode | undefined;
+  /** `--revoke-within`, in ms. */
+  revokeWithinMs?: number | undefined;
   env: Readonly<Record<string, string | undefined>>;
   localUser: string | undefined;
   random: { bytes: (count: number) => Buffer };
@@ -44,6 +54,10 @@ export interface RunPlan {
   graceMs: number;
   /** How the command gets its credentials: the flag, else the task's `credentials`, else env. */
   credentials: CredentialMode;
+  /** The isolation asked for: the flag, else the task's `isolation`, else auto. */
+  isolation: IsolationMode;
+  /** After the first stop signal, the session is revoked within this time. */
+  revokeWithinMs: number;
 }
 
 // parse → validate → plan: refuses a bad task, parameter, reason or nesting before AWS is called.
@@ -98,5 +112,7 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
     timeoutMs: task.timeoutSeconds === undefined ? undefined : task.timeoutSeconds * 1000,
     graceMs: DEFAULT_GRACE_MS,
     credentials: request.credentials ?? task.credentials ?? DEFAULT_CREDENTIAL_MODE,
+    isolation: request.isolation ?? task.isolation ?? DEFAULT_ISOLATION_MODE,
+    revokeWithinMs: request.revokeWithinMs ?? DEFAULT_REVOKE_WITHIN_MS,
   };
 }

@@ -1,10 +1,14 @@
 import { constants } from "node:os";
+import type { Readable } from "node:stream";
 import { execa } from "execa";
+import { BWRAP_STATUS_FD } from "./bwrap.js";
 import type { ProcessResult, ProcessRunner, RunProcessInput } from "./ports.js";
-import { isRunning, listDescendants, signalAll } from "./process-tree.js";
+import { listChildren, listDescendants, signalAll, startTimeOf } from "./process-tree.js";
 
 /** Signals taskaccess passes on to the child rather than dying of them itself. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+/** The signals that ask a run to stop: the first starts the revocation deadline and the grace period. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 export interface SignalSource {
   on: (signal: NodeJS.Signals, listener: () => void) => void;
@@ -12,62 +16,78 @@ export interface SignalSource {
 }
 
 // Runs the command with execa: no shell, the environment exactly as built (extendEnv: false),
-// stdio inherited so output is untouched, the task's timeout (SIGTERM, then SIGKILL after the
-// grace period), and the signals taskaccess receives forwarded to the child. taskaccess stays
-// alive throughout, because it still has to revoke when the child is gone.
+// stdio inherited so output is untouched, inside bubblewrap when isolated. A signal taskaccess
+// receives goes to the command's whole process tree; the first stop signal and the task's timeout
+// each give it the grace period before SIGKILL. taskaccess stays alive throughout: it must revoke.
 export function createProcessRunner(signals: SignalSource, now: () => number = Date.now): ProcessRunner {
   return {
     run: async (input: RunProcessInput): Promise<ProcessResult> => {
       const started = now();
-      const child = execa(input.command, input.args, {
-        env: input.env,
-        extendEnv: false,
-        cwd: input.cwd,
-        stdio: "inherit",
-        reject: false,
-        shell: false,
-      });
-      // The timeout stops the whole tree: the command and every process it started (SIGTERM,
-      // then SIGKILL after the grace period to whatever is left), found before any of them dies.
+      const [file, ...wrapperArgs] = input.wrapper ?? [];
+      const isolated = file !== undefined;
+      const child = execa(
+        file ?? input.command,
+        [...wrapperArgs, ...(isolated ? [input.command] : []), ...input.args],
+        {
+          env: input.env,
+          extendEnv: false,
+          cwd: input.cwd,
+          stdio: isolated ? ["inherit", "inherit", "inherit", "pipe"] : "inherit",
+          reject: false,
+          shell: false,
+        },
+      );
+      const tree = commandTree(child.pid, isolated);
+      const delivered = new Set<NodeJS.Signals>();
       let timedOut = false;
-      let tree: number[] = [];
-      const timers: NodeJS.Timeout[] = [];
-      if (input.timeoutMs !== undefined) {
-        timers.push(
-          setTimeout(() => {
-            timedOut = true;
-            tree = child.pid === undefined ? [] : [child.pid, ...listDescendants(child.pid)];
-            signalAll(tree, "SIGTERM");
-            timers.push(
-              setTimeout(() => {
-                const rest = child.pid === undefined ? [] : listDescendants(child.pid);
-                signalAll([...tree, ...rest], "SIGKILL");
-              }, input.graceMs),
-            );
-          }, input.timeoutMs),
-        );
-      }
+      let killTimer: NodeJS.Timeout | undefined;
+      const stop = (signal: NodeJS.Signals) => {
+        delivered.add(signal);
+        tree.signal(signal);
+        // Whatever it does with the signal, the whole tree is killed after the grace period.
+        killTimer ??= setTimeout(() => {
+          delivered.add("SIGKILL");
+          tree.kill();
+        }, input.graceMs);
+      };
+      const timeout =
+        input.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              stop("SIGTERM");
+            }, input.timeoutMs);
+      let stopSignal: NodeJS.Signals | undefined;
       const forwarders = FORWARDED_SIGNALS.map((signal) => {
         const listener = () => {
-          child.kill(signal);
+          if (!STOP_SIGNALS.includes(signal) || stopSignal) {
+            delivered.add(signal);
+            tree.signal(signal);
+            return;
+          }
+          stopSignal = signal;
+          stop(signal);
+          input.onStopSignal?.(signal);
         };
         signals.on(signal, listener);
         return { signal, listener };
       });
       try {
-        if (child.pid !== undefined) await input.onStart(child.pid);
+        const pid = isolated
+          ? await commandPid(child.stdio[BWRAP_STATUS_FD] as Readable | undefined)
+          : child.pid;
+        if (pid !== undefined) await input.onStart(pid);
         const result = await child;
-        // The command is gone; a grandchild that ignored SIGTERM still gets its SIGKILL in time.
-        if (!timedOut || !tree.some(isRunning)) for (const timer of timers) clearTimeout(timer);
-        const spawnError =
-          result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut
-            ? result.cause instanceof Error
-              ? result.cause.message
-              : result.shortMessage
-            : undefined;
+        if (timeout) clearTimeout(timeout);
+        if (killTimer) clearTimeout(killTimer);
+        // The task is over: whatever it started and left behind goes now, not at the grace period's
+        // end (isolated, the namespace is gone already; unisolated, these are the ones seen).
+        if (!isolated) tree.kill();
+        const spawnError = spawnErrorOf(result, timedOut, isolated && pid === undefined);
+        const signal = signalOf(result, isolated, delivered);
         return {
-          code: result.exitCode ?? null,
-          signal: (result.signal as NodeJS.Signals | undefined) ?? null,
+          code: signal ? null : (result.exitCode ?? null),
+          signal,
           timedOut,
           durationMs: now() - started,
           ...(spawnError ? { spawnError } : {}),
@@ -79,9 +99,79 @@ export function createProcessRunner(signals: SignalSource, now: () => number = D
   };
 }
 
-// The exit status a shell would report: the code, or 128 + N when the child died of signal N.
-export function exitStatusOf(result: Pick<ProcessResult, "code" | "signal" | "spawnError">): number {
-  if (result.spawnError) return 127;
-  if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
-  return result.code ?? 1;
+interface CommandTree {
+  signal: (signal: NodeJS.Signals) => void;
+  /** SIGKILL to every process of the command still running, and to the sandbox. */
+  kill: () => void;
+}
+
+// The processes that are the command's: the child and its descendants, or, isolated, everything in
+// the namespace but bubblewrap's init, which ignores signals; killing that init kills the namespace.
+// Each is remembered with its start time, so that one orphaned since is still found and a pid reused
+// since is left alone.
+function commandTree(root: number | undefined, isolated: boolean): CommandTree {
+  const seen = new Map<number, string | undefined>();
+  const current = (): number[] => {
+    if (root !== undefined) {
+      const found = isolated
+        ? listChildren(root).flatMap((init) => listDescendants(init))
+        : [root, ...listDescendants(root)];
+      for (const pid of found) if (!seen.has(pid)) seen.set(pid, startTimeOf(pid));
+    }
+    return [...seen].filter(([pid, started]) => startTimeOf(pid) === started).map(([pid]) => pid);
+  };
+  return {
+    signal: (signal) => signalAll(current(), signal),
+    kill: () => {
+      const pids = current();
+      signalAll(isolated && root !== undefined ? [...listChildren(root), ...pids] : pids, "SIGKILL");
+    },
+  };
+}
+
+// bubblewrap writes {"child-pid": N} to its status descriptor once the command runs; nothing there
+// means the sandbox could not be set up.
+function commandPid(status: Readable | undefined): Promise<number | undefined> {
+  if (!status) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    let text = "";
+    // Read to the end: bubblewrap writes the exit code there too, and a closed pipe would kill it.
+    status.on("data", (chunk) => {
+      text += String(chunk);
+      const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    status.on("end", () => resolve(undefined));
+    status.on("error", () => resolve(undefined));
+  });
+}
+
+function spawnErrorOf(
+  result: {
+    failed: boolean;
+    exitCode?: number | undefined;
+    signal?: string | undefined;
+    cause?: unknown;
+    shortMessage?: string | undefined;
+  },
+  timedOut: boolean,
+  sandboxFailed: boolean,
+): string | undefined {
+  if (sandboxFailed) return "the isolation sandbox (bubblewrap) could not start the command";
+  if (!result.failed || result.exitCode !== undefined || result.signal !== undefined || timedOut)
+    return undefined;
+  return result.cause instanceof Error ? result.cause.message : result.shortMessage;
+}
+
+// bubblewrap reports a command killed by signal N as exit 128+N: read back as that signal only
+// when taskaccess delivered it, so a command's own `exit 143` stays an exit code.
+function signalOf(
+  result: { exitCode?: number | undefined; signal?: string | undefined },
+  isolated: boolean,
+  delivered: ReadonlySet<NodeJS.Signals>,
+): NodeJS.Signals | null {
+  if (result.signal) return result.signal as NodeJS.Signals;
+  if (!isolated || result.exitCode === undefined || result.exitCode <= 128) return null;
+  const signal = [...delivered].find((name) => constants.signals[name] === (result.exitCode ?? 0) - 128);
+  return signal ?? null;
 }

@@ -109,6 +109,7 @@ async function runInProcess(command: string[]): Promise<InProcessRun> {
     env,
     argv: command,
     pid: process.pid,
+    isolation: { applied: "none" },
     interrupt: new AbortController().signal,
     interruptedBy: () => undefined,
     warn: (message) => warnings.push(message),
@@ -453,7 +454,7 @@ describe("run --credentials server, the built CLI", () => {
     const preview = await runTaskaccess(project, ["--file", taskFile, ...printEnvArgs([])]);
     expect(preview.code, preview.stderr).toBe(0);
     expect(preview.stdout).toMatch(
-      /^set: AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_REGION /m,
+      /^set: AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_REGION /m,
     );
     const overridden = await runTaskaccess(project, [
       "--file",

@@ -5,13 +5,14 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { LogRecord } from "../../src/audit/events.js";
 import { parseLogLine } from "../../src/audit/read-log.js";
+import type { JournalEntry } from "../../src/sandbox/journal.js";
 import type { RunningSandbox, StartSandboxOptions } from "../../src/sandbox/start-sandbox.js";
 import { startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { type Credentials, s3Client } from "../helpers/sandbox.js";
@@ -237,30 +238,20 @@ export interface Recorded {
   expiration: string;
   session: string;
   task: string;
+  /** The command's $$: inside its PID namespace when isolated, so never a pid to signal from here. */
   pid: number;
   envNames?: string[];
 }
 
-// Clean-up after a failed test: ends a run that is still going (its child first, by the pid the
-// child recorded, since a killed taskaccess would leave it behind), within a few seconds.
-export async function stopRun(run: RunningRun, childPid?: number): Promise<void> {
+// Clean-up after a failed test: ends a run that is still going, within a few seconds. SIGTERM to
+// taskaccess reaches the command's whole tree; SIGKILL takes its sandbox, and so the tree, with it.
+export async function stopRun(run: RunningRun): Promise<void> {
   if (run.child.exitCode !== null || run.child.signalCode !== null) return;
-  const kill = (pid: number, signal: NodeJS.Signals) => {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  if (childPid !== undefined) kill(childPid, "SIGTERM");
-  else run.child.kill("SIGTERM");
+  run.child.kill("SIGTERM");
   const timeout = new Promise<"timeout">((resolvePromise) =>
-    setTimeout(() => resolvePromise("timeout"), 5_000),
+    setTimeout(() => resolvePromise("timeout"), 12_000),
   );
-  if ((await Promise.race([run.done, timeout])) === "timeout") {
-    if (childPid !== undefined) kill(childPid, "SIGKILL");
-    run.child.kill("SIGKILL");
-  }
+  if ((await Promise.race([run.done, timeout])) === "timeout") run.child.kill("SIGKILL");
 }
 
 // Waits until a file exists (children write theirs with a rename, so it is then complete).
@@ -355,7 +346,7 @@ export async function expectRevoked(
     .find({ accessKeyId: credentials.accessKeyId, operation: "PutObject" })
     .at(-1);
   expect(last?.decision).toBe("deny");
-  expect(last?.reason).toMatch(/^Explicitly denied by .*"taskaccess-revoke-\d+-/);
+  expect(last?.reason).toMatch(/^Explicitly denied by .*"taskaccess-(revoke|armed)-\d+-/);
 }
 
 // The session's credentials still do what the task allows.
@@ -406,4 +397,72 @@ export function summaryPattern(task: string, session: string, how: string): RegE
   return new RegExp(
     `^taskaccess: task ${task}, session ta-${task}-${session}, ${escaped}, \\d+\\.\\ds, access revoked$`,
   );
+}
+
+export interface HeldCall {
+  /** Resolves once the call has reached the sandbox and is being held (its delay step was taken). */
+  arrived: (running: RunningRun, timeoutMs?: number) => Promise<void>;
+  /** The journal entries of the operation since holdNextCall(): the held call's appears when it is answered. */
+  answered: () => JournalEntry[];
+  /** Resolves with the held call's journal entry once the sandbox has answered it. */
+  settled: (timeoutMs?: number) => Promise<JournalEntry>;
+}
+
+// Makes the sandbox hold the next call to an operation ("sts:AssumeRole") for delayMs before it
+// answers (its fault injection), so that a test can act while that call is known to be in flight.
+// The sandbox journals a call only once it has answered; the delay step is taken when it arrives.
+export function holdNextCall(project: E2eProject, operation: string, delayMs: number): HeldCall {
+  const { faults, journal } = project.sandbox;
+  const [, name = operation] = operation.split(":");
+  const before = journal.find({ operation: name }).length;
+  faults.set(operation, [{ delayMs }]);
+  const answered = () => journal.find({ operation: name }).slice(before);
+  const poll = async <T>(
+    read: () => T | undefined,
+    what: string,
+    timeoutMs: number,
+    running?: RunningRun,
+  ) => {
+    const started = Date.now();
+    for (;;) {
+      const value = read();
+      if (value !== undefined) return value;
+      if (running && (running.child.exitCode !== null || running.child.signalCode !== null)) {
+        throw new Error(`taskaccess exited before ${what}:\n${running.stderr()}`);
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`${what}: not within ${timeoutMs} ms${running ? `:\n${running.stderr()}` : ""}`);
+      }
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 5));
+    }
+  };
+  return {
+    arrived: async (running, timeoutMs = 15_000) => {
+      await poll(
+        () => (operation.toLowerCase() in faults.describe() ? undefined : true),
+        `${operation} reached the sandbox`,
+        timeoutMs,
+        running,
+      );
+    },
+    answered,
+    settled: (timeoutMs = delayMs + 10_000) =>
+      poll(() => answered()[0], `the sandbox answered the held ${operation}`, timeoutMs),
+  };
+}
+
+// Every process on the machine whose command line carries the tag (read from /proc, never signalled).
+export function processesTagged(tag: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      const state = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (cmdline.includes(tag) && !/\) Z /.test(state)) found.push(`${entry}: ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }

@@ -8,6 +8,7 @@ import {
   expectRevoked,
   expectWorking,
   FULL_SESSION,
+  holdNextCall,
   lastLine,
   RECORD,
   type Recorded,
@@ -44,7 +45,7 @@ beforeAll(async () => {
   witnessRecorded = readRecorded(out);
 });
 afterAll(async () => {
-  if (witness) await stopRun(witness, witnessRecorded?.pid);
+  if (witness) await stopRun(witness);
   await project.close();
 });
 
@@ -66,7 +67,18 @@ async function expectTornDown(
   expect({ code: run.code, signal: run.signal }).toEqual({ code: exitCode, signal: null });
   const recorded = readRecorded(out);
   expect(lastLine(run.stderr)).toMatch(summaryPattern(task, recorded.session, how));
-  const events = sessionRecords(readLog(project.logPath), recorded.session);
+  const all = sessionRecords(readLog(project.logPath), recorded.session);
+  // A task with a timeout pre-arms its deny while the command starts: once, before the revocation.
+  const names = all.map((record) => record.event);
+  const armed = names.indexOf("revocation.armed");
+  if (task === "deploy-timeout") {
+    expect(names.filter((name) => name === "revocation.armed")).toHaveLength(1);
+    expect(armed).toBeGreaterThan(names.indexOf("credentials.issued"));
+    expect(armed).toBeLessThan(names.indexOf("session.revoked"));
+  } else {
+    expect(armed).toBe(-1);
+  }
+  const events = all.filter((record) => record.event !== "revocation.armed");
   expect(events.map((record) => record.event)).toEqual(FULL_SESSION);
   expect(events.at(-2)).toMatchObject({
     event: "session.revoked",
@@ -94,11 +106,6 @@ async function waitForRecord(
   );
   if (found.event !== "session.start") throw new Error("not a session.start");
   return { session: found.session, sessionName: found.sessionName };
-}
-
-// Lets a request the sandbox is still delaying (its client gone) finish.
-async function settleSandbox(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1800));
 }
 
 // Whatever credentials the sandbox issued under this session name are refused.
@@ -143,9 +150,21 @@ describe("exit paths of taskaccess run", () => {
     expect(processExit(events)).toEqual({ code: 3, signal: null, timedOut: false });
   });
 
-  it("child killed by SIGTERM (kill -TERM $$): exit 143", async () => {
+  it("child killed by SIGTERM (kill -TERM $$), isolated: exit 143, reported as its sandbox reports it", async () => {
+    // bubblewrap passes a signal death on as exit 128+N; only a signal taskaccess itself delivered
+    // is named as such (the timeout and forwarding tests below).
     const out = project.path("sigterm");
     const run = await project.run({ command: ["sh", RECORD, out, "sh", "-c", "kill -TERM $$"] });
+    const { events } = await expectTornDown(run, out, "deploy", "exit 143", 143);
+    expect(processExit(events)).toEqual({ code: 143, signal: null, timedOut: false });
+  });
+
+  it("child killed by SIGTERM (kill -TERM $$), not isolated: exit 143, killed by SIGTERM", async () => {
+    const out = project.path("sigterm-none");
+    const run = await project.run({
+      command: ["sh", RECORD, out, "sh", "-c", "kill -TERM $$"],
+      options: ["--isolation", "none"],
+    });
     const { events } = await expectTornDown(run, out, "deploy", "killed by SIGTERM, exit 143", 143);
     expect(processExit(events)).toEqual({ code: null, signal: "SIGTERM", timedOut: false });
   });
@@ -190,15 +209,30 @@ describe("exit paths of taskaccess run", () => {
     expect(elapsed).toBeLessThan(10_000);
   });
 
-  it("a command that cannot be started: exit 127, revoked all the same", async () => {
+  it("a command that cannot be found: exit 127 before any AWS call, and no session", async () => {
     const missing = project.path("no-such-command");
+    const calls = project.sandbox.journal.find({ accessKeyId: project.base.accessKeyId }).length;
+    const lines = readLog(project.logPath).length;
     const run = await project.run({ command: [missing] });
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 127, signal: null });
-    expect(run.stderr).toContain(`could not start ${missing}`);
+    expect(run.stderr).toContain(
+      `error: cannot run ${missing}: ${missing} does not exist or is not an executable file; nothing was asked of AWS`,
+    );
+    expect(project.sandbox.journal.find({ accessKeyId: project.base.accessKeyId })).toHaveLength(calls);
+    expect(readLog(project.logPath)).toHaveLength(lines);
+  });
+
+  it("a command that is found but cannot be started, unisolated: exit 127, revoked all the same", async () => {
+    // Executable, but its interpreter does not exist: execve fails with ENOENT.
+    const broken = project.path("no-interpreter");
+    writeFileSync(broken, "#!/nonexistent/interpreter\n", { mode: 0o755 });
+    const run = await project.run({ command: [broken], options: ["--isolation", "none"] });
+    expect({ code: run.code, signal: run.signal }).toEqual({ code: 127, signal: null });
+    expect(run.stderr).toContain(`could not start ${broken}`);
     const records = readLog(project.logPath);
     const start = records.findLast((record) => record.event === "session.start");
     if (start?.event !== "session.start") throw new Error("no session.start");
-    expect(start.argv).toEqual([missing]);
+    expect(start.argv).toEqual([broken]);
     const events = sessionRecords(records, start.session);
     // No process.start: there never was a process.
     expect(events.map((record) => record.event)).toEqual(
@@ -215,24 +249,44 @@ describe("exit paths of taskaccess run", () => {
   });
 
   it("SIGINT to taskaccess while STS is still answering AssumeRole: exit 130, the command never runs, no session is left usable", async () => {
-    project.sandbox.faults.set("sts:AssumeRole", [{ delayMs: 1500 }]);
+    // The sandbox holds AssumeRole for 3 s: the signal is sent once GetCallerIdentity has been
+    // answered and AssumeRole has reached the sandbox, so it lands while AssumeRole is in flight.
+    const callerIdentityBefore = project.sandbox.journal.find({ operation: "GetCallerIdentity" }).length;
+    const getRoleBefore = project.sandbox.journal.find({ operation: "GetRole" }).length;
+    const assumeRole = holdNextCall(project, "sts:AssumeRole", 3000);
     const out = project.path("never-ran");
     const linesBefore = readLog(project.logPath).length;
     const running = project.start({ command: ["sh", RECORD, out] });
-    // session.start is written before AssumeRole is sent (write-ahead); interrupt after it.
     const start = await waitForRecord(linesBefore, "session.start", running);
+    await assumeRole.arrived(running);
+    expect(
+      project.sandbox.journal.find({ operation: "GetCallerIdentity" }).slice(callerIdentityBefore),
+    ).toEqual([
+      expect.objectContaining({ accessKeyId: project.base.accessKeyId, decision: "allow", status: 200 }),
+    ]);
     running.child.kill("SIGINT");
     const run = await running.done;
-    await settleSandbox();
+    // taskaccess stopped waiting and tore down before STS answered: the signal landed in AssumeRole.
+    expect(assumeRole.answered(), "AssumeRole still unanswered when taskaccess exited").toEqual([]);
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 130, signal: null });
     expect(existsSync(out)).toBe(false);
+    // No credentials.issued, so no assumed-role id: the unconfirmed session is revoked by its name
+    // (the revoker looks the role's id up with GetRole), and the run ends with exit 130, revoked.
     const events = sessionRecords(readLog(project.logPath), start.session);
-    expect(events.at(0)?.event).toBe("session.start");
-    expect(events.at(-1)).toMatchObject({ event: "session.end", exitCode: 130 });
-    expect(events.map((record) => record.event)).not.toContain("process.start");
-    // STS may have issued the session although taskaccess stopped waiting for the answer: if it
-    // did, that session must not stay usable.
-    await expectNoUsableSession(start.sessionName);
+    expect(events.map((record) => record.event)).toEqual(["session.start", "session.revoked", "session.end"]);
+    expect(events[1]).toMatchObject({
+      event: "session.revoked",
+      sessionName: start.sessionName,
+      method: "inline-deny",
+      policyName: expect.stringMatching(new RegExp(`^taskaccess-revoke-\\d+-${start.sessionName}$`)),
+    });
+    expect(events[2]).toMatchObject({ event: "session.end", exitCode: 130, revoked: true });
+    expect(project.sandbox.journal.find({ operation: "GetRole" }).slice(getRoleBefore)).toContainEqual(
+      expect.objectContaining({ accessKeyId: project.base.accessKeyId, decision: "allow", status: 200 }),
+    );
+    // STS answers the held call all the same, issuing a session taskaccess never saw: it is refused.
+    expect(await assumeRole.settled()).toMatchObject({ decision: "allow", status: 200 });
+    expect(await expectNoUsableSession(start.sessionName)).toBe(1);
   });
 
   it("an error after AssumeRole (the log turns unusable before credentials.issued): the command never runs, the session is revoked", async () => {

@@ -78,6 +78,18 @@ const cases: Array<{ name: string; input: Omit<RunInput, "command">; code: numbe
     message: /requires a reason/,
   },
   {
+    name: "an unknown --isolation mode: exit 64",
+    input: { options: ["--isolation", "container"] },
+    code: 64,
+    message: /--isolation "container" is not an isolation mode/,
+  },
+  {
+    name: "a --revoke-within outside 1s to 5m: exit 64",
+    input: { options: ["--revoke-within", "0s"] },
+    code: 64,
+    message: /--revoke-within "0s" is not a duration from 1s to 5m/,
+  },
+  {
     name: "a run inside a run, without --nested: exit 64",
     input: { env: { TASKACCESS_SESSION: "abcdefghijkl", TASKACCESS_TASK: "deploy" } },
     code: 64,

@@ -3,8 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseLogLine } from "../../src/audit/read-log.js";
-import { isRunning } from "../../src/session/process-tree.js";
-import { type E2eProject, startProject } from "./helpers.js";
+import { type E2eProject, processesTagged, startProject } from "./helpers.js";
 
 let project: E2eProject;
 
@@ -150,19 +149,23 @@ describe("children that do not stop", () => {
     expect(events.map((event) => event.event)).toContain("session.revoked");
   }, 40_000);
 
-  it("stops the grandchildren too when the task times out", async () => {
-    const pidFile = project.path("grandchild-pid");
-    const started = Date.now();
-    const result = await project.run({
-      task: "deploy-timeout",
-      command: ["sh", "-c", `sleep 300 & echo $! > ${pidFile}; wait`],
-    });
-    expect(result.code).toBe(143);
-    // The sleep dies of SIGTERM at once: no waiting out the ten-second grace period.
-    expect(Date.now() - started).toBeLessThan(8_000);
-    const grandchild = Number(readFileSync(pidFile, "utf8").trim());
-    expect(grandchild).toBeGreaterThan(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(isRunning(grandchild)).toBe(false);
-  }, 30_000);
+  it.each([["isolated"], ["not isolated"]])(
+    "stops the grandchildren too when the task times out (%s)",
+    async (how) => {
+      // Found by a tag in their command line: an isolated command's $! is a pid of its own namespace.
+      const tag = `grandchild-${process.pid}-${Date.now()}`;
+      const started = Date.now();
+      const result = await project.run({
+        task: "deploy-timeout",
+        command: ["sh", "-c", `sh -c "sleep 300 # ${tag}" & wait`],
+        options: how === "isolated" ? [] : ["--isolation", "none"],
+      });
+      expect(result.code).toBe(143);
+      // The sleep dies of SIGTERM at once: no waiting out the ten-second grace period.
+      expect(Date.now() - started).toBeLessThan(8_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(processesTagged(tag)).toEqual([]);
+    },
+    30_000,
+  );
 });

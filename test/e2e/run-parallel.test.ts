@@ -30,13 +30,13 @@ import {
 const RUNS = 20;
 let project: E2eProject;
 /** Ended here if the test fails before it ends it itself. */
-let leftRunning: { run: RunningRun; pid: number } | undefined;
+let leftRunning: { run: RunningRun } | undefined;
 
 beforeAll(async () => {
   project = await startProject();
 });
 afterAll(async () => {
-  if (leftRunning) await stopRun(leftRunning.run, leftRunning.pid);
+  if (leftRunning) await stopRun(leftRunning.run);
   await project.close();
 });
 
@@ -50,7 +50,7 @@ describe("20 runs in parallel on one role and one log", () => {
     });
     await waitForFile(witnessOut, 15_000, witness);
     const witnessRecorded = readRecorded(witnessOut);
-    leftRunning = { run: witness, pid: witnessRecorded.pid };
+    leftRunning = { run: witness };
     const witnessCredentials = sessionCredentials(witnessRecorded);
 
     const outs = Array.from({ length: RUNS }, (_, index) => project.path(`parallel-${index}`));

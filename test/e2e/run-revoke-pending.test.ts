@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySessionLog } from "../../src/audit/verify-log.js";
 import {
@@ -5,6 +6,7 @@ import {
   expectRevoked,
   expectWorking,
   hasSubcommand,
+  holdNextCall,
   RECORD,
   readLog,
   readRecorded,
@@ -46,21 +48,32 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
     const live = project.start({ command: ["sh", RECORD, liveOut, "sleep", "60"] });
     await waitForFile(liveOut, 15_000, live);
     const liveRecorded = readRecorded(liveOut);
-    orphans.push(liveRecorded.pid);
+    // The command's pid as taskaccess saw it (the recorded $$ is its pid inside its PID namespace).
+    const liveStart = await waitForLogRecord(
+      project.logPath,
+      (record) => record.session === liveRecorded.session && record.event === "process.start",
+      live,
+    );
+    if (liveStart.event === "process.start") orphans.push(liveStart.pid);
 
     const out = project.path("killed");
     const running = project.start({ command: ["sh", RECORD, out, "sleep", "60"] });
     await waitForFile(out, 15_000, running);
     const recorded = readRecorded(out);
-    orphans.push(recorded.pid); // the child: record.sh execs sleep, so this is sleep's pid
-    await waitForLogRecord(
+    const started = await waitForLogRecord(
       project.logPath,
       (record) => record.session === recorded.session && record.event === "process.start",
       running,
     );
+    if (started.event !== "process.start") throw new Error("not a process.start record");
+    orphans.push(started.pid); // the child: record.sh execs sleep, so this is sleep's pid
     running.child.kill("SIGKILL");
-    // The child outlives its killed parent (and holds its stdout and stderr open); stop it too.
-    process.kill(recorded.pid, "SIGKILL");
+    // Isolated, the command dies with its killed parent; unisolated it would outlive it: stop it too.
+    try {
+      process.kill(started.pid, "SIGKILL");
+    } catch {
+      // gone with its sandbox
+    }
     const killed = await running.done;
     expect(killed.signal).toBe("SIGKILL");
 
@@ -116,8 +129,10 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
   });
 
   it("revokes a session killed between session.start and credentials.issued (the write-ahead record)", async () => {
-    // STS answers slowly; taskaccess is killed while it waits, so the log has only session.start.
-    project.sandbox.faults.set("sts:AssumeRole", [{ delayMs: 1000 }]);
+    // The sandbox holds AssumeRole for 2 s; taskaccess is SIGKILLed once the call has reached it, so
+    // the log has only session.start. The sandbox then completes the request whose client has gone,
+    // as AWS may: STS issued credentials nobody holds, and they must end up refused too.
+    const assumeRole = holdNextCall(project, "sts:AssumeRole", 2000);
     const out = project.path("killed-early");
     const before = readLog(project.logPath).length;
     const running = project.start({ command: ["sh", RECORD, out, "sleep", "60"] });
@@ -127,22 +142,32 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
       running,
     );
     if (start.event !== "session.start") throw new Error("not a session.start");
+    await assumeRole.arrived(running);
     running.child.kill("SIGKILL");
-    await running.done;
-    // Let the sandbox finish the AssumeRole it was delaying: STS issued the session all the same.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    const issued = [...project.sandbox.state.credentials.values()].find(
-      (record) => record.kind === "session" && record.sessionName === start?.sessionName,
+    const killed = await running.done;
+    expect(killed.signal).toBe("SIGKILL");
+    // Killed while STS still held the call: nothing after the write-ahead record, no command run.
+    expect(assumeRole.answered(), "AssumeRole still unanswered when taskaccess died").toEqual([]);
+    expect(sessionRecords(readLog(project.logPath), start.session).map((record) => record.event)).toEqual([
+      "session.start",
+    ]);
+    expect(existsSync(out)).toBe(false);
+
+    // STS answers the call all the same: exactly one session under the run's name, and it works.
+    expect(await assumeRole.settled()).toMatchObject({ decision: "allow", status: 200 });
+    const issued = [...project.sandbox.state.credentials.values()].filter(
+      (record) => record.kind === "session" && record.sessionName === start.sessionName,
     );
-    // (The sandbox completes a request whose client has gone, as AWS may: then there are
-    // credentials nobody holds, and they must end up refused too.)
-    const credentials = issued?.kind === "session" ? sessionCredentials(issued) : undefined;
-    if (credentials) await expectWorking(project, credentials, "the session STS issued, before revoke");
+    expect(issued.map((record) => record.kind)).toEqual(["session"]);
+    const [session] = issued;
+    if (session?.kind !== "session") throw new Error("not a session");
+    const credentials = sessionCredentials(session);
+    await expectWorking(project, credentials, "the session STS issued, before revoke");
 
     const revoke = await runTaskaccess(project, ["revoke", "--pending", "--log", project.logPath]);
     expect({ code: revoke.code, stderr: revoke.stderr }).toEqual({ code: 0, stderr: "" });
     expect(revoke.stdout).toContain(`revoked ${start.sessionName} (task deploy)`);
-    if (credentials) await expectRevoked(project, credentials);
+    await expectRevoked(project, credentials, "the session STS issued, after revoke --pending");
     expect(sessionRecords(readLog(project.logPath), start.session).map((record) => record.event)).toEqual([
       "session.start",
       "session.revoked",

@@ -41,6 +41,8 @@ function plan(credentials: CredentialMode): RunPlan {
     timeoutMs: undefined,
     graceMs: 1000,
     credentials,
+    isolation: "none",
+    revokeWithinMs: 5000,
   };
 }
 
@@ -158,6 +160,7 @@ describe("runSession with --credentials server", () => {
       env: { AWS_ACCESS_KEY_ID: "AKIAPARENT", PATH: "/bin" },
       argv: ["child"],
       pid: 1,
+      isolation: { applied: "none" },
       interrupt: new AbortController().signal,
       interruptedBy: () => undefined,
       warn: () => {},

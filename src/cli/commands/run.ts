@@ -1,8 +1,10 @@
-import { hostname, userInfo } from "node:os";
+import { homedir, hostname, userInfo } from "node:os";
 import { dirname } from "node:path";
 import { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import { exitStatusOf } from "../../session/exit-status.js";
 import type { RunOutcome } from "../../session/run-session.js";
+import { parseDuration } from "../../task/duration.js";
 import { parseParamFlags } from "../../task/params.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import { collect } from "../collect.js";
@@ -21,6 +23,8 @@ interface RunOptions extends AwsFlags {
   nested?: boolean;
   printEnv?: boolean;
   credentials?: string;
+  isolation?: string;
+  revokeWithin?: string;
   json?: boolean;
 }
 
@@ -38,6 +42,14 @@ export function runCommand(ctx: CliContext): Command {
     .option(
       "--credentials <mode>",
       "how the command gets credentials: env (variables), server (a local endpoint that refreshes them) or file (a temporary profile); default: the task's `credentials`, else env",
+    )
+    .option(
+      "--isolation <mode>",
+      "auto (isolate the command in its own namespaces where the kernel allows, the default), namespace (isolate or refuse to run) or none; default: the task's `isolation`, else auto",
+    )
+    .option(
+      "--revoke-within <duration>",
+      "after the first SIGINT, SIGTERM or SIGHUP, revoke within this time even if the command is still cleaning up (default 5s)",
     )
     .option("--print-env", "print the names of the variables the command gets and loses, then stop")
     .option(
@@ -58,6 +70,10 @@ export function runCommand(ctx: CliContext): Command {
       const { planRun } = await import("../../session/plan-run.js");
       const { createProcessRunner, FORWARDED_SIGNALS } = await import("../../session/process-runner.js");
       const { runSession } = await import("../../session/run-session.js");
+      const { parseIsolationMode } = await import("../../session/isolation.js");
+      const { prepareIsolation } = await import("../../session/prepare-isolation.js");
+      const { probeIsolation } = await import("../../session/isolation-probe.js");
+      const { findCommand } = await import("../../session/find-command.js");
       const { openTaskFile } = await import("../../task/open-task-file.js");
       const { io } = ctx;
       const taskFile = await openTaskFile({
@@ -65,6 +81,7 @@ export function runCommand(ctx: CliContext): Command {
         file: globalOptions(cmd).file,
         envFile: io.env.TASKACCESS_FILE,
       });
+      for (const warning of taskFile.warnings ?? []) io.stderr(formatFinding(ctx.err, warning));
       const plan = await planRun(taskFile, {
         taskName,
         params: parseParamFlags(options.param ?? []),
@@ -72,6 +89,9 @@ export function runCommand(ctx: CliContext): Command {
         command,
         nested: Boolean(options.nested),
         credentials: options.credentials === undefined ? undefined : parseCredentialMode(options.credentials),
+        isolation: options.isolation === undefined ? undefined : parseIsolationMode(options.isolation),
+        revokeWithinMs:
+          options.revokeWithin === undefined ? undefined : parseRevokeWithin(options.revokeWithin),
         env: io.env,
         localUser: safeUserName(),
         random: cryptoRandom,
@@ -90,8 +110,20 @@ export function runCommand(ctx: CliContext): Command {
         io.stdout(`removed: ${preview.removed.length > 0 ? preview.removed.join(" ") : "(none)"}\n`);
         return;
       }
+      findCommand(plan.command, { cwd: io.cwd, path: io.env.PATH });
       const stsDeadlineMs = parseStsDeadline(io.env.TASKACCESS_STS_DEADLINE);
       const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
+      const isolation = prepareIsolation({
+        requested: plan.isolation,
+        probe: () => probeIsolation(),
+        env: io.env,
+        homedir: homedir(),
+        cwd: io.cwd,
+        logPath: audit.path,
+        uid: process.getuid?.() ?? 0,
+        gid: process.getgid?.() ?? 0,
+      });
+      if (isolation.warning) io.stderr(`${ctx.err.yellow("warning")}: ${isolation.warning}\n`);
       const clientOptions = awsClientOptions(options, plan.task.region);
       const signals = io.signals;
       const interrupt = new AbortController();
@@ -122,11 +154,14 @@ export function runCommand(ctx: CliContext): Command {
           env: io.env,
           argv: [command[0] ?? "", ...command.slice(1)],
           pid: process.pid,
+          isolation,
           interrupt: interrupt.signal,
           interruptedBy: () => interruptedBy,
           warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
           stsDeadline: { ms: stsDeadlineMs, signal: AbortSignal.timeout(stsDeadlineMs) },
         });
+        // Nothing was ever granted: the failure is reported like any error before the session.
+        if (outcome.failure && outcome.sessions === 0) throw outcome.failure;
         // The error first, then the summary: the last line on stderr always says whether access ended.
         ctx.exitCode = outcome.failure ? reportError(ctx, outcome.failure, false) : outcome.exitCode;
         await appendGithubSummary(ctx, plan, outcome);
@@ -149,7 +184,12 @@ function summarize(ctx: CliContext, task: string, outcome: RunOutcome): string {
       : ending.kind === "exit"
         ? ""
         : `${ending.kind}, `;
-  const how = `${cause}exit ${outcome.exitCode}`;
+  // A failed revocation overrides the command's code (exit 69); the summary keeps both.
+  const commandCode = outcome.child ? exitStatusOf(outcome.child) : undefined;
+  const how =
+    !outcome.revoked && commandCode !== undefined && commandCode !== outcome.exitCode
+      ? `${cause}command exit ${commandCode}, exit ${outcome.exitCode}`
+      : `${cause}exit ${outcome.exitCode}`;
   const head = `taskaccess: task ${task}, session ${outcome.sessionName}, ${how}, ${seconds}s`;
   if (outcome.revoked) return `${head}, ${c.green("access revoked")}\n`;
   const until = outcome.expiration?.toISOString() ?? "their expiry";
@@ -170,6 +210,18 @@ function parseStsDeadline(value: string | undefined): number {
     );
   }
   return Math.round(seconds * 1000);
+}
+
+// --revoke-within: a duration as in the task file (5s, 1m), from 1 s to 5 minutes.
+function parseRevokeWithin(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < 1 || seconds > 300) {
+    throw new UsageError(
+      `--revoke-within ${JSON.stringify(value)} is not a duration from 1s to 5m`,
+      "give a duration such as 5s (the default) or 1m",
+    );
+  }
+  return seconds * 1000;
 }
 
 function safeUserName(): string | undefined {
