@@ -42,8 +42,14 @@ export interface RevokerContext {
 
 /** From this attempt on, a session that found the role full compacts even if the lock is busy. */
 export const LOCK_FREE_FROM_ATTEMPT = 2;
-/** How long a session that found the role full waits, once, for a compaction under way. */
-export const FULL_ROLE_WAIT_MS = 5_000;
+/**
+ * How long a session that found the role full waits, once, for the compactions under way: runs
+ * that end together then take turns, and the first to get the lock folds the others' policies
+ * (those that go ahead without the lock tend to write many small shards, which fill the role).
+ * A lock older than ROLE_LOCK_STALE_MS (src/session/role-lock.ts) is broken meanwhile, so a lock
+ * file planted with a fresh time costs at most that; only one re-planted over and over costs this.
+ */
+export const FULL_ROLE_WAIT_MS = 30_000;
 
 // The context compaction works in, with the time read now.
 export function tidyContext(rc: RevokerContext): TidyContext {
@@ -85,9 +91,9 @@ export async function compactUnderLock(
   }
 }
 
-// For a session that found the role full: a compaction under way (the lock's holder) is what
-// makes room, so the first attempt waits for it a little; from the next attempt on the session
-// compacts without the lock, so a lock that someone sits on never keeps its deny off for long.
+// For a session that found the role full: the first attempt waits its turn at the lock (see
+// FULL_ROLE_WAIT_MS); from the next attempt on the session compacts without the lock, so a lock
+// that someone sits on never keeps its deny off for long.
 export function fullRoleLockUse(attempt: number): LockUse {
   return attempt >= LOCK_FREE_FROM_ATTEMPT
     ? { ifBusy: "run", waitMs: 0 }

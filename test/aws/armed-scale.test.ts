@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BUCKET_WIDTHS_MS, MAX_ARMED_BUCKETS, MAX_ARMED_LATENESS_MS } from "../../src/aws/armed-buckets.js";
 import { parseArmedDocument } from "../../src/aws/armed-policy.js";
 import { ARMED_PREFIX, compactedSessionIds, parseRevokeName } from "../../src/aws/revoke-policy.js";
@@ -127,16 +127,25 @@ describe("armed revocation at scale", () => {
     ).toBeLessThanOrEqual(MAX_ARMED_BUCKETS + 1);
 
     const wrong: string[] = [];
+    const done: string[] = [];
     let before = 0;
     let after = 0;
     for (let at = start + 10 * MINUTE; at < start + 11.5 * 60 * MINUTE; at += 10 * MINUTE) {
-      if (at === start + 80 * MINUTE) wrong.push(...(await collectGarbage(target, live)));
-      if (at === start + 300 * MINUTE) wrong.push(...(await endMore(target)));
+      // Once the ended sessions have expired: gc. Halfway through the deadlines: more runs end.
+      if (at === start + 80 * MINUTE) {
+        wrong.push(...(await collectGarbage(target, live)));
+        done.push("gc");
+      }
+      if (at === start + 300 * MINUTE) {
+        wrong.push(...(await endMore(target)));
+        done.push("more ended");
+      }
       const seen = await checkAt(at, live, MAX_ARMED_LATENESS_MS);
       wrong.push(...seen.wrong);
       before += seen.before;
       after += seen.after;
     }
+    expect(done).toEqual(["gc", "more ended"]);
     expect(wrong).toEqual([]);
     // Every live session was seen both before its deadline and past the bound.
     expect(before).toBeGreaterThanOrEqual(LIVE);
@@ -149,12 +158,16 @@ describe("armed revocation at scale", () => {
     const target = revoker();
     const start = sandbox.clock.now();
     const live = await armLive(target, 20, (i) => start + 10 * MINUTE + i * 2 * MINUTE);
-    // Once compacted, each session sits in a 5-minute bucket, not in a policy of its own.
-    const policies = await rolePolicies(sandbox);
-    const inBuckets = [...policies]
-      .filter(([name]) => parseRevokeName(name)?.kind === "armed-bucket")
-      .flatMap(([, document]) => parseArmedDocument(document)?.sessionIds ?? []);
-    expect(inBuckets.length).toBeGreaterThanOrEqual(10);
+    // Once compacted (after arm() returns), most sit in a 5-minute bucket, not a policy of their own.
+    await vi.waitFor(
+      async () => {
+        const inBuckets = [...(await rolePolicies(sandbox))]
+          .filter(([name]) => parseRevokeName(name)?.kind === "armed-bucket")
+          .flatMap(([, document]) => parseArmedDocument(document)?.sessionIds ?? []);
+        expect(inBuckets.length).toBeGreaterThanOrEqual(10);
+      },
+      { timeout: 20_000, interval: 250 },
+    );
     const wrong: string[] = [];
     let after = 0;
     for (let at = start + MINUTE; at < start + 60 * MINUTE; at += MINUTE) {
