@@ -116,6 +116,13 @@ describe.each(variants)("the command is contained, $label", (as: RunAs) => {
     // Nothing of taskaccess or its ancestors is visible: the only processes are the command's own.
     expect(seen).not.toMatch(/bin\/taskaccess/);
     expect(seen).not.toContain('"event":"session.start"');
+    // What it wrote belongs to the user outside, and the log says how the command was isolated.
+    expect(statSync(out).uid).toBe(as.user?.uid ?? process.getuid?.());
+    const session = /TASKACCESS_SESSION=(\S+)/.exec(seen)?.[1] ?? "";
+    expect(sessionRecords(readLog(project.logPath), session)[0]).toMatchObject({
+      event: "session.start",
+      isolation: "namespace",
+    });
   });
 
   it("without isolation the same command finds them (the control that shows the test can fail)", async () => {
