@@ -128,7 +128,11 @@ afterEach(async () => {
 
 // A checkout with the documented task file and a scripts/deploy.sh that puts the release with the
 // JS SDK (the e2e fixture), then every documented taskaccess line in order.
-async function runDocumented(workflow: Workflow, ciEnv: (dir: string) => Record<string, string>) {
+async function runDocumented(
+  workflow: Workflow,
+  ciEnv: (dir: string) => Record<string, string>,
+  lines: string[],
+) {
   project = await startProject(docFile("taskaccess.yaml"));
   const current = project;
   mkdirSync(join(current.dir, "scripts"));
@@ -144,11 +148,9 @@ async function runDocumented(workflow: Workflow, ciEnv: (dir: string) => Record<
     PATH: `${join(REPO_ROOT, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     DEPLOY_OUT: deployOut,
   });
-  expect(taskaccessLines(workflow.scripts).map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual([
-    "taskaccess validate",
-    "taskaccess run",
-    "taskaccess log",
-  ]);
+  expect(taskaccessLines(workflow.scripts).map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual(
+    lines,
+  );
   const results: ShellResult[] = [];
   for (const command of workflow.scripts) {
     expect(command, "a GitHub expression the shell cannot run").not.toContain("${{");
@@ -193,20 +195,24 @@ describe("docs/ci.md", () => {
   it("the GitHub Actions workflow: its taskaccess steps run, with a job summary", async () => {
     const workflow = githubWorkflow();
     expect(workflow.env.TASKACCESS_LOG).toBe("taskaccess-sessions.jsonl");
-    const outcome = await runDocumented(workflow, (dir) => ({
-      GITHUB_ACTIONS: "true",
-      CI: "true",
-      GITHUB_SERVER_URL: "https://github.com",
-      GITHUB_REPOSITORY: "acme/shop",
-      GITHUB_RUN_ID: "1658821493",
-      GITHUB_REF: "refs/tags/v1.2.3",
-      GITHUB_REF_NAME: "v1.2.3",
-      GITHUB_ACTOR: "octocat",
-      GITHUB_STEP_SUMMARY: join(dir, "step-summary.md"),
-      GITHUB_WORKSPACE: dir,
-      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example/fake",
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "fake-request-token",
-    }));
+    const outcome = await runDocumented(
+      workflow,
+      (dir) => ({
+        GITHUB_ACTIONS: "true",
+        CI: "true",
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_REPOSITORY: "acme/shop",
+        GITHUB_RUN_ID: "1658821493",
+        GITHUB_REF: "refs/tags/v1.2.3",
+        GITHUB_REF_NAME: "v1.2.3",
+        GITHUB_ACTOR: "octocat",
+        GITHUB_STEP_SUMMARY: join(dir, "step-summary.md"),
+        GITHUB_WORKSPACE: dir,
+        ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example/fake",
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "fake-request-token",
+      }),
+      ["taskaccess doctor", "taskaccess run", "taskaccess log"],
+    );
     expectCiSession(outcome, {
       provider: "github-actions",
       runUrl: "https://github.com/acme/shop/actions/runs/1658821493",
@@ -230,16 +236,20 @@ describe("docs/ci.md", () => {
 
   it("the GitLab CI job: its taskaccess lines run, with no job summary", async () => {
     const job = gitlabJob();
-    const outcome = await runDocumented(job, () => ({
-      GITLAB_CI: "true",
-      CI: "true",
-      CI_JOB_URL: "https://gitlab.example.com/acme/shop/-/jobs/4711",
-      CI_PIPELINE_URL: "https://gitlab.example.com/acme/shop/-/pipelines/815",
-      CI_PROJECT_PATH: "acme/shop",
-      CI_COMMIT_REF_NAME: "v1.2.3",
-      CI_COMMIT_TAG: "v1.2.3",
-      GITLAB_USER_LOGIN: "jdoe",
-    }));
+    const outcome = await runDocumented(
+      job,
+      () => ({
+        GITLAB_CI: "true",
+        CI: "true",
+        CI_JOB_URL: "https://gitlab.example.com/acme/shop/-/jobs/4711",
+        CI_PIPELINE_URL: "https://gitlab.example.com/acme/shop/-/pipelines/815",
+        CI_PROJECT_PATH: "acme/shop",
+        CI_COMMIT_REF_NAME: "v1.2.3",
+        CI_COMMIT_TAG: "v1.2.3",
+        GITLAB_USER_LOGIN: "jdoe",
+      }),
+      ["taskaccess validate", "taskaccess run", "taskaccess log"],
+    );
     expectCiSession(outcome, {
       provider: "gitlab-ci",
       runUrl: "https://gitlab.example.com/acme/shop/-/jobs/4711",
