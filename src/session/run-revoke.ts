@@ -33,7 +33,7 @@ export function armSession(state: RunState, session: StsSession): void {
     });
 }
 
-// The task's deadline: its timeout from the moment the credentials were asked for, when that comes
+// The task's deadline: its timeout from the start of the run, when that comes
 // before the credentials expire by themselves (without a timeout, STS expiry is the deadline).
 function deadlineOf(state: RunState, session: StsSession): Date | undefined {
   if (state.plan.timeoutMs === undefined) return undefined;
