@@ -2,6 +2,7 @@ import type { ArmInput, Clock, RevokeInput, RevokeResult, Revoker } from "../ses
 import { armRevocation, tidyAfterArm } from "./arm-revocation.js";
 import { createArmTracker, keyOf } from "./arm-tracker.js";
 import { describeAwsError } from "./describe-aws-error.js";
+import { iamRegionFor } from "./iam-partition.js";
 import { revokeNow } from "./revoke-now.js";
 import { IAM_PERMISSIONS_HINT, type RevokerContext, type Serialize } from "./revoker-context.js";
 import { isExpired, listRevokePolicies } from "./role-policies.js";
@@ -52,25 +53,29 @@ export function createIamRevoker(options: IamRevokerOptions): Revoker {
   return { revoke, arm, deleteExpired };
 }
 
-// One IAM client for the revoker, loaded on first use, and a context per role on top of it.
+// One IAM client per partition (the role ARN's), loaded on first use, and a context per role on top.
 function contextFactory(options: IamRevokerOptions): (roleArn: string) => Promise<RevokerContext> {
-  let loaded: Promise<{ iam: IamModule; client: IamClient }> | undefined;
-  const load = () => {
-    loaded ??= (async () => {
-      const iam = await import("@aws-sdk/client-iam");
-      const client = new iam.IAMClient({
-        region: options.region ?? "us-east-1",
-        ...(options.profile ? { profile: options.profile } : {}),
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
-        maxAttempts: options.maxAttempts ?? 3,
-      });
-      return { iam, client };
-    })();
+  const clients = new Map<string, Promise<{ iam: IamModule; client: IamClient }>>();
+  const load = (region: string) => {
+    let loaded = clients.get(region);
+    if (!loaded) {
+      loaded = (async () => {
+        const iam = await import("@aws-sdk/client-iam");
+        const client = new iam.IAMClient({
+          region,
+          ...(options.profile ? { profile: options.profile } : {}),
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+          maxAttempts: options.maxAttempts ?? 3,
+        });
+        return { iam, client };
+      })();
+      clients.set(region, loaded);
+    }
     return loaded;
   };
   return async (roleArn) => ({
-    ...(await load()),
+    ...(await load(iamRegionFor(roleArn))),
     roleArn,
     roleName: roleArn.slice(roleArn.lastIndexOf("/") + 1),
     clock: options.clock,

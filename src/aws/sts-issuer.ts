@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.js";
 import type {
   AssumeRoleInput,
   CallerIdentity,
@@ -48,9 +49,11 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
       try {
         return await (await client()).config.region();
       } catch (error) {
-        throw describeAwsError("Could not determine the AWS region", error, {
-          Error: "set region in the task file, pass --region, or set AWS_REGION",
-        });
+        // A region is configuration, not an AWS failure: a usage error the user can act on.
+        throw new UsageError(
+          `no AWS region: ${error instanceof Error ? error.message : String(error)}`,
+          "set region in the task file, pass --region, or set AWS_REGION or AWS_DEFAULT_REGION",
+        );
       }
     },
     callerIdentity: async (signal?: AbortSignal): Promise<CallerIdentity> => {

@@ -15,10 +15,16 @@ export function addAwsOptions(command: Command): Command {
     .option("--endpoint-url <url>", "AWS endpoint for STS and IAM (VPC endpoint, the sandbox)");
 }
 
-// Flags to SDK client options; the task file's region wins over --region, as it does for run.
-export function awsClientOptions(flags: AwsFlags, taskRegion?: string | undefined): AwsClientOptions {
+// Flags to SDK client options; the task file's region wins over --region, as it does for run. The
+// SDK reads AWS_REGION itself but not AWS_DEFAULT_REGION, which the AWS CLI and boto3 honour.
+export function awsClientOptions(
+  flags: AwsFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  taskRegion?: string | undefined,
+): AwsClientOptions {
+  const defaultRegion = env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined;
   return {
-    region: taskRegion ?? flags.region,
+    region: taskRegion ?? flags.region ?? defaultRegion,
     profile: flags.profile,
     endpoint: flags.endpointUrl,
   };

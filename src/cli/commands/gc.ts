@@ -30,7 +30,10 @@ export function gcCommand(ctx: CliContext): Command {
         roles = [...new Set(sessions.flatMap((session) => (session.role ? [session.role] : [])))];
         if (roles.length === 0) throw new UsageError("the session log names no role", "give --role ARN");
       }
-      const revoker = createIamRevoker({ ...awsClientOptions(options), clock: { now: Date.now } });
+      const revoker = createIamRevoker({
+        ...awsClientOptions(options, ctx.io.env),
+        clock: { now: Date.now },
+      });
       const deleted: Record<string, string[]> = {};
       for (const role of roles) deleted[role] = await revoker.deleteExpired(role);
       if (options.json) {

@@ -25,6 +25,7 @@ export function revokeCommand(ctx: CliContext): Command {
     .option("--json", "print one JSON object")
     .action(async (id: string | undefined, options: RevokeOptions, cmd: Command) => {
       const { createIamRevoker } = await import("../../aws/iam-revoker.js");
+      const { iamRegionFor } = await import("../../aws/iam-partition.js");
       const { createStsIssuer } = await import("../../aws/sts-issuer.js");
       const { loadSessions } = await import("../../session/load-sessions.js");
       const { findSession, revokeSessions } = await import("../../session/revoke-sessions.js");
@@ -55,8 +56,16 @@ export function revokeCommand(ctx: CliContext): Command {
         return;
       }
       const audit = await openAuditLog({ flag: path, env: ctx.io.env, cwd: ctx.io.cwd });
-      const clientOptions = awsClientOptions(options);
-      const issuer = createStsIssuer(clientOptions);
+      const clientOptions = awsClientOptions(options, ctx.io.env);
+      // Who revokes needs only some STS endpoint: with no region configured, the one of the
+      // partition of the roles at hand (the log and the ARN say enough; issue 11).
+      const firstRole = targets.find((target) => target.role)?.role;
+      const issuer = createStsIssuer({
+        ...clientOptions,
+        region:
+          clientOptions.region ??
+          (ctx.io.env.AWS_REGION || (firstRole ? iamRegionFor(firstRole) : undefined)),
+      });
       const caller = await issuer.callerIdentity();
       const reports = await revokeSessions(targets, {
         revoker: createIamRevoker({

@@ -74,6 +74,7 @@ export function runCommand(ctx: CliContext): Command {
       const { prepareIsolation } = await import("../../session/prepare-isolation.js");
       const { probeIsolation } = await import("../../session/isolation-probe.js");
       const { findCommand } = await import("../../session/find-command.js");
+      const { iamRegionFor } = await import("../../aws/iam-partition.js");
       const { openTaskFile } = await import("../../task/open-task-file.js");
       const { io } = ctx;
       const taskFile = await openTaskFile({
@@ -111,6 +112,9 @@ export function runCommand(ctx: CliContext): Command {
         return;
       }
       findCommand(plan.command, { cwd: io.cwd, path: io.env.PATH });
+      // The partition's IAM endpoint revokes; an ARN in a partition taskaccess does not know is
+      // refused now, before anything is issued.
+      iamRegionFor(plan.task.role);
       const stsDeadlineMs = parseStsDeadline(io.env.TASKACCESS_STS_DEADLINE);
       const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
       const isolation = prepareIsolation({
@@ -124,7 +128,7 @@ export function runCommand(ctx: CliContext): Command {
         gid: process.getgid?.() ?? 0,
       });
       if (isolation.warning) io.stderr(`${ctx.err.yellow("warning")}: ${isolation.warning}\n`);
-      const clientOptions = awsClientOptions(options, plan.task.region);
+      const clientOptions = awsClientOptions(options, io.env, plan.task.region);
       const signals = io.signals;
       const interrupt = new AbortController();
       let interruptedBy: NodeJS.Signals | undefined;
