@@ -8,7 +8,7 @@
 // Date operators take no policy variables (IAM User Guide, "AWS: Allows access based on date and
 // time"), so a deadline cannot come from a session tag: each deadline is written out.
 
-import { SESSION_TAG_KEY } from "./revoke-policy.js";
+import { denyAllDocument, SESSION_TAG_KEY } from "./revoke-policy.js";
 
 const TIME_KEY = "aws:CurrentTime";
 
@@ -29,17 +29,7 @@ export function armedBucketDocument(at: number, sessionIds: readonly string[]): 
 }
 
 function armedDocument(who: Record<string, string | string[]>, at: number): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Deny",
-        Action: "*",
-        Resource: "*",
-        Condition: { DateGreaterThan: { [TIME_KEY]: iamTime(at) }, StringEquals: who },
-      },
-    ],
-  });
+  return denyAllDocument({ DateGreaterThan: { [TIME_KEY]: iamTime(at) }, StringEquals: who });
 }
 
 /** What an armed document says: when it starts to deny, and whom (tag ids, or one aws:userid). */

@@ -62,19 +62,17 @@ export function parseRevokeName(name: string): ParsedRevokeName | undefined {
   return { expiresAt: Number(match[2]) * 1000, kind, sessionName: match[4] ?? "" };
 }
 
-// Denies everything to exactly one session: its aws:userid is RoleId:RoleSessionName.
-export function singleRevokeDocument(assumedRoleId: string): string {
+// Every revoke document is this one statement; only the condition says whom, and from when.
+export function denyAllDocument(condition: Record<string, Record<string, string | string[]>>): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Deny",
-        Action: "*",
-        Resource: "*",
-        Condition: { StringEquals: { "aws:userid": assumedRoleId } },
-      },
-    ],
+    Statement: [{ Effect: "Deny", Action: "*", Resource: "*", Condition: condition }],
   });
+}
+
+// Denies everything to exactly one session: its aws:userid is RoleId:RoleSessionName.
+export function singleRevokeDocument(assumedRoleId: string): string {
+  return denyAllDocument({ StringEquals: { "aws:userid": assumedRoleId } });
 }
 
 /** The session tag every taskaccess session carries; its value is the session id. */
@@ -85,17 +83,7 @@ export const SESSION_TAG_KEY = `aws:PrincipalTag/${SESSION_TAG}`;
 // Denies everything to many sessions by their taskaccess:session tag: about 15 characters a
 // session instead of a whole policy, so hundreds of ended sessions fit IAM's 10,240 characters.
 export function compactedRevokeDocument(sessionIds: readonly string[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Deny",
-        Action: "*",
-        Resource: "*",
-        Condition: { StringEquals: { [SESSION_TAG_KEY]: [...new Set(sessionIds)].sort() } },
-      },
-    ],
-  });
+  return denyAllDocument({ StringEquals: { [SESSION_TAG_KEY]: [...new Set(sessionIds)].sort() } });
 }
 
 // The session ids a compacted policy denies unconditionally. A statement with any other condition

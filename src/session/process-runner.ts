@@ -82,7 +82,7 @@ export function createProcessRunner(signals: SignalSource, now: () => number = D
         if (killTimer) clearTimeout(killTimer);
         // The task is over: whatever it started and left behind goes now, not at the grace period's
         // end (isolated, the namespace is gone already; unisolated, these are the ones seen).
-        if (!isolated) tree.kill();
+        if (!isolated) tree.killLeftovers();
         const spawnError = spawnErrorOf(result, timedOut, isolated && pid === undefined);
         const signal = signalOf(result, isolated, delivered);
         return {
@@ -103,6 +103,11 @@ interface CommandTree {
   signal: (signal: NodeJS.Signals) => void;
   /** SIGKILL to every process of the command still running, and to the sandbox. */
   kill: () => void;
+  /**
+   * SIGKILL to the processes already seen that still run, without looking for new ones: once the
+   * command is reaped its pid may belong to another process, whose tree is not the command's.
+   */
+  killLeftovers: () => void;
 }
 
 // The processes that are the command's: the child and its descendants, or, isolated, everything in
@@ -111,6 +116,8 @@ interface CommandTree {
 // since is left alone.
 function commandTree(root: number | undefined, isolated: boolean): CommandTree {
   const seen = new Map<number, string | undefined>();
+  const remembered = (): number[] =>
+    [...seen].filter(([pid, started]) => startTimeOf(pid) === started).map(([pid]) => pid);
   const current = (): number[] => {
     if (root !== undefined) {
       const found = isolated
@@ -118,7 +125,7 @@ function commandTree(root: number | undefined, isolated: boolean): CommandTree {
         : [root, ...listDescendants(root)];
       for (const pid of found) if (!seen.has(pid)) seen.set(pid, startTimeOf(pid));
     }
-    return [...seen].filter(([pid, started]) => startTimeOf(pid) === started).map(([pid]) => pid);
+    return remembered();
   };
   return {
     signal: (signal) => signalAll(current(), signal),
@@ -126,6 +133,7 @@ function commandTree(root: number | undefined, isolated: boolean): CommandTree {
       const pids = current();
       signalAll(isolated && root !== undefined ? [...listChildren(root), ...pids] : pids, "SIGKILL");
     },
+    killLeftovers: () => signalAll(remembered(), "SIGKILL"),
   };
 }
 

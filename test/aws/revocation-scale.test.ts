@@ -24,10 +24,9 @@ import {
   startTestSandbox,
   worldWithAdmin,
 } from "../helpers/sandbox.js";
+import { ROLE_INLINE_LIMIT } from "./role-fixture.js";
 
 const SEQUENTIAL = 300;
-/** IAM's aggregate inline-policy size per role (IAM quotas: "Role policy size ... 10,240 characters"). */
-const ROLE_INLINE_LIMIT = 10_240;
 
 interface Session extends AssumedSession {
   id: string;
