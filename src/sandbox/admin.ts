@@ -5,16 +5,18 @@ import type { SandboxClock } from "./clock.js";
 import { ADMIN_TOKEN_HEADER } from "./defaults.js";
 import type { FaultPlan } from "./faults.js";
 import type { CallJournal } from "./journal.js";
+import type { PropagationControl } from "./propagation.js";
 import type { SandboxRequest, SandboxResponse } from "./request.js";
-import { faultScripts } from "./world.js";
+import { faultScripts, propagationSetting } from "./world.js";
 
-// The local admin endpoint for tests in another process: faults, the clock and the journal.
-// It answers only requests that carry the token printed when the sandbox starts.
+// The local admin endpoint for tests in another process: faults, the clock, the journal and the
+// propagation delay. It answers only requests that carry the token printed when the sandbox starts.
 export function createAdminHandler(parts: {
   token: string;
   clock: SandboxClock;
   faults: FaultPlan;
   journal: CallJournal;
+  propagation: PropagationControl;
 }): (request: SandboxRequest) => Promise<SandboxResponse> {
   return async (request) => {
     const given = Buffer.from(request.headers[ADMIN_TOKEN_HEADER] ?? "");
@@ -44,6 +46,13 @@ export function createAdminHandler(parts: {
         if (!body.ok) return json(400, { error: body.error });
         parts.clock.advance((body.value.advanceSeconds ?? 0) * 1000);
         return json(200, { now: new Date(parts.clock.now()).toISOString() });
+      }
+      case "GET /_sandbox/propagation":
+        return json(200, parts.propagation.get());
+      case "POST /_sandbox/propagation": {
+        const body = readBody(request, propagationSetting);
+        if (!body.ok) return json(400, { error: body.error });
+        return json(200, parts.propagation.set(body.value));
       }
       default:
         return json(404, { error: `no admin route ${route}` });

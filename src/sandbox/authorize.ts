@@ -1,9 +1,5 @@
-import {
-  type ContextValue,
-  type Decision,
-  evaluateRequest,
-  formatAccessDeniedMessage,
-} from "../iam/index.js";
+import { type ContextValue, type Decision, evaluateRequest } from "../iam/index.js";
+import { type DeniedMessageStyle, deniedMessage } from "./denied-message.js";
 import { SandboxError } from "./errors.js";
 import type { HandlerContext } from "./handler-context.js";
 import { type CallerIdentity, policiesFor, type RequestFacts, requestContext } from "./principal.js";
@@ -22,6 +18,7 @@ export function authorizeCall(
   resource: string,
   facts: RequestFacts,
   extra: Record<string, ContextValue> = {},
+  style: DeniedMessageStyle = {},
 ): AuthorizationResult {
   const decision = evaluateRequest(
     {
@@ -30,10 +27,11 @@ export function authorizeCall(
       principalArn: caller.arn,
       context: { ...requestContext(caller, facts), ...extra },
     },
-    policiesFor(state, caller),
+    policiesFor(state, caller, facts.now),
   );
   if (decision.allowed) return { decision };
-  return { decision, message: formatAccessDeniedMessage(caller.arn, action, resource, decision) };
+  const request = { action, resource, now: facts.now };
+  return { decision, message: deniedMessage(state, caller, request, decision, style) };
 }
 
 // Authorizes a handler's call, records the decision in the journal entry, and throws AWS's
@@ -43,8 +41,9 @@ export function requireAllowed(
   action: string,
   resource: string,
   extra: Record<string, ContextValue> = {},
+  style: DeniedMessageStyle = {},
 ): void {
-  const result = authorizeCall(ctx.state, ctx.caller, action, resource, ctx.facts, extra);
+  const result = authorizeCall(ctx.state, ctx.caller, action, resource, ctx.facts, extra, style);
   ctx.note({
     action,
     resource,

@@ -1,6 +1,7 @@
 import { MalformedPolicyError, parsePolicyDocument } from "../iam/index.js";
-import { requireAllowed as authorize } from "./authorize.js";
+import { requireAllowed } from "./authorize.js";
 import { checkParams, MAX_TAGS, type ParamSpec, SHAPES } from "./constraints.js";
+import type { DeniedMessageStyle } from "./denied-message.js";
 import { SandboxError } from "./errors.js";
 import type { HandlerContext } from "./handler-context.js";
 import { type QueryParams, queryResponse, readMemberStructs } from "./query-protocol.js";
@@ -86,7 +87,8 @@ const HANDLERS: Record<string, Handler> = {
         `Maximum policy size of ${ROLE_INLINE_POLICY_AGGREGATE_LIMIT} bytes exceeded for role ${role.name}`,
       );
     }
-    role.inline.set(name, document);
+    // Reads see it at once; sessions and users are authorized with it after the propagation delay.
+    ctx.state.changePolicies(role, ctx.clock.now(), (view) => view.inline.set(name, document));
     return undefined;
   },
   GetRolePolicy: (ctx, params) => {
@@ -104,9 +106,10 @@ const HANDLERS: Record<string, Handler> = {
     checkParams(params, [ROLE_NAME, POLICY_NAME]);
     const role = roleFor(ctx, params, "iam:DeleteRolePolicy");
     const name = params.PolicyName ?? "";
-    if (!role.inline.delete(name)) {
+    if (!role.inline.has(name)) {
       throw new SandboxError("NoSuchEntity", 404, `The role policy with name ${name} cannot be found.`);
     }
+    ctx.state.changePolicies(role, ctx.clock.now(), (view) => view.inline.delete(name));
     return undefined;
   },
   ListRolePolicies: (ctx, params) => {
@@ -119,7 +122,7 @@ const HANDLERS: Record<string, Handler> = {
     checkParams(params, [ROLE_NAME, POLICY_ARN]);
     const role = roleFor(ctx, params, "iam:AttachRolePolicy");
     const policy = policyFor(ctx, params.PolicyArn ?? "");
-    ctx.state.attach(role, policy.arn);
+    ctx.state.attach(role, policy.arn, ctx.clock.now());
     return undefined;
   },
   ListAttachedRolePolicies: (ctx, params) => {
@@ -199,11 +202,22 @@ export function handleIam(ctx: HandlerContext, action: string, params: QueryPara
   return queryResponse(IAM_NAMESPACE, action, handler(ctx, params), ctx.request.requestId);
 }
 
-// Authorizes against the role's ARN as the caller would name it, then requires that it exist.
+// IAM's AccessDenied messages are AWS's exactly (see denied-message.ts): taskaccess reads them to
+// confirm a revocation ("with an explicit deny in an identity-based policy").
+const IAM_MESSAGES: DeniedMessageStyle = { policyArns: true };
+
+// Authorizes an IAM action; a denial names the resource as IAM does when `label` is given.
+function authorize(ctx: HandlerContext, action: string, resource: string, label?: string): void {
+  const style = label === undefined ? IAM_MESSAGES : { ...IAM_MESSAGES, resourceLabel: label };
+  requireAllowed(ctx, action, resource, {}, style);
+}
+
+// Authorizes against the role's ARN as the caller would name it, then requires that it exist. A
+// denial names the role as IAM does for an action on a role: "role NAME", not its ARN.
 function roleFor(ctx: HandlerContext, params: QueryParams, action: string): RoleEntity {
   const name = params.RoleName ?? "";
   const role = ctx.state.findRole(ctx.caller.account, name);
-  authorize(ctx, action, role?.arn ?? `arn:aws:iam::${ctx.caller.account}:role/${name}`);
+  authorize(ctx, action, role?.arn ?? `arn:aws:iam::${ctx.caller.account}:role/${name}`, `role ${name}`);
   if (!role) throw new SandboxError("NoSuchEntity", 404, `The role with name ${name} cannot be found.`);
   return role;
 }

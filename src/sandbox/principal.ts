@@ -62,15 +62,16 @@ export function requestContext(caller: CallerIdentity, facts: RequestFacts): Rec
   return context;
 }
 
-// The identity policies, session policies and boundary that govern a caller right now.
-export function policiesFor(state: SandboxState, caller: CallerIdentity) {
+// The identity policies, session policies and boundary that govern a caller at `now` (changes to
+// identity policies reach them after the propagation delay).
+export function policiesFor(state: SandboxState, caller: CallerIdentity, now: number) {
   const { record } = caller;
   if (record.kind === "user-key") {
-    return { identity: state.identityPolicies(record.user) };
+    return { identity: state.identityPolicies(record.user, now) };
   }
   const boundary = state.boundaryPolicy(record.role);
   return {
-    identity: state.identityPolicies(record.role),
+    identity: state.identityPolicies(record.role, now),
     ...(record.hasSessionPolicies ? { session: record.sessionPolicies } : {}),
     ...(boundary ? { boundary } : {}),
   };

@@ -6,9 +6,10 @@ import { DEFAULT_SANDBOX_PORT } from "./defaults.js";
 import { FaultPlan } from "./faults.js";
 import { cryptoRandom, type RandomSource } from "./ids.js";
 import { CallJournal } from "./journal.js";
+import { type PropagationSetting, propagationControl } from "./propagation.js";
 import { createSandboxServer } from "./server.js";
 import { SandboxState } from "./state.js";
-import { defaultWorld, type World } from "./world.js";
+import { defaultWorld, type PropagationInput, type World } from "./world.js";
 
 export interface StartSandboxOptions {
   world?: World | undefined;
@@ -17,6 +18,8 @@ export interface StartSandboxOptions {
   host?: string | undefined;
   clock?: SandboxClock | undefined;
   random?: RandomSource | undefined;
+  /** Delay before policy changes reach authorization; overrides the world's `propagation`. */
+  propagation?: PropagationInput | undefined;
 }
 
 export interface BaseCredentials {
@@ -36,6 +39,10 @@ export interface RunningSandbox {
   adminToken: string;
   /** The long-term keys of every user in the world, first user first. */
   users: BaseCredentials[];
+  /** The propagation delay in force (0 and 0 unless set). */
+  getPropagation: () => PropagationSetting;
+  /** Sets the delay for later policy changes (changes in flight keep theirs); RangeError if out of 0..600000. */
+  setPropagation: (setting: PropagationInput) => PropagationSetting;
   close: () => Promise<void>;
 }
 
@@ -45,6 +52,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   const clock = options.clock ?? createSandboxClock();
   const random = options.random ?? cryptoRandom;
   const state = new SandboxState(world, random, clock.now());
+  const propagation = propagationControl(state);
+  const initial = options.propagation ?? world.propagation;
+  if (initial !== undefined) propagation.set(initial);
   const journal = new CallJournal();
   const faults = new FaultPlan(world.faults ?? {});
   const adminToken = random.bytes(16).toString("hex");
@@ -53,7 +63,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     clock,
     journal,
     faults,
-    admin: createAdminHandler({ token: adminToken, clock, faults, journal }),
+    admin: createAdminHandler({ token: adminToken, clock, faults, journal, propagation }),
   });
   const host = options.host ?? "127.0.0.1";
   const requestedPort = options.port ?? DEFAULT_SANDBOX_PORT;
@@ -85,6 +95,8 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     faults,
     adminToken,
     users,
+    getPropagation: propagation.get,
+    setPropagation: propagation.set,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

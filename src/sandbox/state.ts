@@ -2,6 +2,15 @@ import { ExitCode, TaskAccessError } from "../errors.js";
 import type { NamedPolicy, PolicyDocument } from "../iam/index.js";
 import { parsePolicyDocument, validatePolicyDocument } from "../iam/index.js";
 import { makeId, makeSecret, type RandomSource } from "./ids.js";
+import {
+  drawDelay,
+  effectivePolicies,
+  NO_PROPAGATION,
+  type PendingPolicies,
+  type PolicyChange,
+  type PropagationSetting,
+  recordChange,
+} from "./propagation.js";
 import { checkWorldReferences, type World } from "./world.js";
 
 export interface UserEntity {
@@ -14,6 +23,8 @@ export interface UserEntity {
   inline: Map<string, string>;
   managed: string[];
   tags: Record<string, string>;
+  /** Policy changes not yet effective for authorization (see propagation.ts). */
+  pending?: PendingPolicies | undefined;
 }
 
 export interface RoleEntity {
@@ -30,6 +41,8 @@ export interface RoleEntity {
   maxSessionDuration: number;
   tags: Record<string, string>;
   createDate: number;
+  /** Policy changes not yet effective for authorization (see propagation.ts). */
+  pending?: PendingPolicies | undefined;
 }
 
 export interface ManagedPolicy {
@@ -98,6 +111,8 @@ export class SandboxState {
   readonly credentials = new Map<string, CredentialRecord>();
   readonly buckets = new Map<string, Bucket>();
   readonly random: RandomSource;
+  /** How long policy changes take to reach authorization; replaced whole, never mutated. */
+  propagation: PropagationSetting = { ...NO_PROPAGATION };
 
   constructor(world: World, random: RandomSource, now: number) {
     this.random = random;
@@ -198,13 +213,24 @@ export class SandboxState {
   }
 
   // Attaches a managed policy to a user or role once, counting the attachment (GetPolicy's
-  // AttachmentCount). Returns false when it was attached already.
-  attach(entity: UserEntity | RoleEntity, arn: string): boolean {
+  // AttachmentCount). Returns false when it was attached already. Given `now` (AttachRolePolicy), the
+  // attachment reaches authorization after the propagation delay; without (the world), at once.
+  attach(entity: UserEntity | RoleEntity, arn: string, now?: number): boolean {
     if (entity.managed.includes(arn)) return false;
-    entity.managed.push(arn);
+    const change: PolicyChange = (view) => {
+      if (!view.managed.includes(arn)) view.managed.push(arn);
+    };
+    if (now === undefined) change(entity);
+    else this.changePolicies(entity, now, change);
     const policy = this.policies.get(arn);
     if (policy) policy.attachmentCount += 1;
     return true;
+  }
+
+  // A change to a user's or role's permission policies through the API: IAM's reads see it at once,
+  // authorization after the propagation delay.
+  changePolicies(entity: UserEntity | RoleEntity, now: number, change: PolicyChange): void {
+    recordChange(entity, change, now, drawDelay(this.propagation, this.random));
   }
 
   // Adds a customer managed policy.
@@ -237,11 +263,13 @@ export class SandboxState {
     return undefined;
   }
 
-  // A role's or user's identity policies, inline and managed, as the evaluator wants them.
-  identityPolicies(entity: UserEntity | RoleEntity): NamedPolicy[] {
+  // A role's or user's identity policies, inline and managed, as the evaluator wants them: those in
+  // effect at `now`, which lag behind the entity's own while a change propagates.
+  identityPolicies(entity: UserEntity | RoleEntity, now: number): NamedPolicy[] {
+    const view = effectivePolicies(entity, now);
     const named: NamedPolicy[] = [];
-    for (const [name, json] of entity.inline) named.push({ name, document: parseStored(json) });
-    for (const arn of entity.managed) {
+    for (const [name, json] of view.inline) named.push({ name, document: parseStored(json) });
+    for (const arn of view.managed) {
       const policy = this.policies.get(arn);
       if (policy) named.push({ name: policy.name, document: parseStored(policy.document) });
     }

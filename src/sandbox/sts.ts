@@ -9,6 +9,7 @@ import {
 } from "../iam/index.js";
 import { accessDenied, authorizeCall } from "./authorize.js";
 import { checkParams, checkValue, MAX_POLICY_ARNS, MAX_TAGS, SHAPES } from "./constraints.js";
+import { INLINE_SESSION_POLICY_NAME } from "./denied-message.js";
 import { SandboxError } from "./errors.js";
 import type { HandlerContext } from "./handler-context.js";
 import { makeId, makeSecret, makeSessionToken } from "./ids.js";
@@ -296,7 +297,8 @@ function readSessionPolicies(ctx: HandlerContext, policy: string | undefined, ar
   const policies: NamedPolicy[] = [];
   if (policy !== undefined) {
     try {
-      policies.push({ name: "session policy", document: parsePolicyDocument(policy, { kind: "session" }) });
+      const document = parsePolicyDocument(policy, { kind: "session" });
+      policies.push({ name: INLINE_SESSION_POLICY_NAME, document });
     } catch (error) {
       if (error instanceof MalformedPolicyError)
         throw new SandboxError("MalformedPolicyDocument", 400, error.message);

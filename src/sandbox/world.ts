@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import * as z from "zod/mini";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { useEnglishZodMessages } from "../util/zod-messages.js";
+import { MAX_PROPAGATION_MS } from "./defaults.js";
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const policies = z.record(z.string(), policyDocument);
@@ -14,6 +15,13 @@ const faultStep = z.union([
 ]);
 /** Scripted faults per operation, such as `sts:AssumeRole: [Throttling, Throttling, ok]`. */
 export const faultScripts = z.record(z.string(), z.array(faultStep));
+
+const propagationMs = z.int().check(z.gte(0), z.lte(MAX_PROPAGATION_MS));
+/** How long a change to a user's or role's permission policies takes to reach authorization. */
+export const propagationSetting = z.strictObject({
+  delayMs: propagationMs,
+  jitterMs: z.optional(propagationMs),
+});
 
 export const worldSchema = z.strictObject({
   accounts: z
@@ -67,17 +75,22 @@ export const worldSchema = z.strictObject({
     )
     .check(z.minLength(1)),
   faults: z.optional(faultScripts),
+  propagation: z.optional(propagationSetting),
 });
 
 export type World = z.infer<typeof worldSchema>;
 export type FaultStep = z.infer<typeof faultStep>;
+export type PropagationInput = z.infer<typeof propagationSetting>;
 
 export const DEFAULT_ACCOUNT = "123456789012";
 
 // The built-in world: one account, a base user that may assume the example roles and manage their
-// inline policies (what taskaccess needs to revoke), and the roles and buckets the README example uses.
+// inline policies (what taskaccess needs to revoke), and the roles and buckets the README example
+// uses. The roles have a permissions boundary and the base user may not remove it: the guard
+// docs/security-model.md asks for, since whoever can write a deny on a role could also write an allow.
 export function defaultWorld(): World {
   const account = DEFAULT_ACCOUNT;
+  const boundary = `arn:aws:iam::${account}:policy/task-role-boundary`;
   const trustAccount = {
     Version: "2012-10-17",
     Statement: [
@@ -117,6 +130,11 @@ export function defaultWorld(): World {
                     Resource: `arn:aws:iam::${account}:role/*`,
                   },
                   { Effect: "Allow", Action: ["iam:GetPolicy", "iam:GetPolicyVersion"], Resource: "*" },
+                  {
+                    Effect: "Deny",
+                    Action: ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
+                    Resource: `arn:aws:iam::${account}:role/*`,
+                  },
                 ],
               },
             },
@@ -126,6 +144,7 @@ export function defaultWorld(): World {
           {
             name: "deployer",
             trust: trustAccount,
+            permissionsBoundary: boundary,
             maxSessionDuration: 43_200,
             policies: {
               releases: {
@@ -150,6 +169,7 @@ export function defaultWorld(): World {
           {
             name: "reader",
             trust: trustAccount,
+            permissionsBoundary: boundary,
             policies: {
               read: {
                 Version: "2012-10-17",
@@ -165,6 +185,21 @@ export function defaultWorld(): World {
           },
         ],
         buckets: ["releases", "other"],
+        policies: [
+          {
+            name: "task-role-boundary",
+            document: {
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Action: ["s3:*", "ecs:*", "sts:*", "iam:Get*", "iam:List*"],
+                  Resource: "*",
+                },
+              ],
+            },
+          },
+        ],
       },
     ],
   };

@@ -187,6 +187,7 @@ describe("world policies at start", () => {
     const account = managed.accounts[0];
     if (!account) throw new Error("no account");
     account.policies = [
+      ...(account.policies ?? []),
       { name: "broken", document: '{"Version":"2012-10-17","Statement":[{"Action":"s3:*","Resource":"*"}]}' },
     ];
     const error: unknown = await startTestSandbox({ world: managed }).then(
@@ -210,6 +211,7 @@ describe("world references at start", () => {
     const account = world.accounts[0];
     if (!account) throw new Error("no account");
     account.policies = [
+      ...(account.policies ?? []),
       {
         name: "boundary",
         path: "/limits/",

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { ADMIN_TOKEN_HEADER, DEFAULT_SANDBOX_PORT } from "../../sandbox/defaults.js";
+import { ADMIN_TOKEN_HEADER, DEFAULT_SANDBOX_PORT, MAX_PROPAGATION_MS } from "../../sandbox/defaults.js";
 import type { JournalEntry } from "../../sandbox/journal.js";
 import type { RunningSandbox } from "../../sandbox/start-sandbox.js";
 import type { CliContext } from "../context.js";
@@ -9,6 +9,7 @@ interface SandboxOptions {
   port: string;
   host: string;
   world?: string;
+  propagationDelay?: string;
   verbose?: boolean;
   json?: boolean;
 }
@@ -23,6 +24,10 @@ export function sandboxCommand(ctx: CliContext): Command {
     .option("--port <port>", "port to listen on; 0 picks a free one", String(DEFAULT_SANDBOX_PORT))
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--world <file>", "world file: accounts, users, roles, policies, buckets (default: built-in)")
+    .option(
+      "--propagation-delay <duration>",
+      "delay before policy changes take effect for authorization, such as 1500ms, 5s or 1m (a bare number is ms)",
+    )
     .option("-v, --verbose", "print every call with its decision")
     .option("--json", "print one line of JSON once listening: endpoint, keys, admin token")
     .action(async (options: SandboxOptions) => {
@@ -35,8 +40,12 @@ export function sandboxCommand(ctx: CliContext): Command {
           "use 0..65535; 0 picks a free port",
         );
       }
+      const delayMs = await propagationDelayOption(options.propagationDelay);
       const world = options.world ? await loadWorldFile(options.world) : undefined;
-      const sandbox = await startSandbox({ world, port, host: options.host });
+      // The flag sets the delay; a world file's jitter stays.
+      const propagation =
+        delayMs === undefined ? undefined : { delayMs, jitterMs: world?.propagation?.jitterMs ?? 0 };
+      const sandbox = await startSandbox({ world, port, host: options.host, propagation });
       const { io } = ctx;
       if (options.json) {
         // One line, so that a script can read it and leave the sandbox running.
@@ -61,6 +70,24 @@ export function sandboxCommand(ctx: CliContext): Command {
     });
 }
 
+// --propagation-delay in milliseconds: "1500ms", a bare number of milliseconds, or a duration as
+// task files write it ("5s", "1m30s"); at most ten minutes.
+async function propagationDelayOption(text: string | undefined): Promise<number | undefined> {
+  if (text === undefined) return undefined;
+  const { parseDuration } = await import("../../task/duration.js");
+  const trimmed = text.trim();
+  const plain = /^(\d+)(?:ms)?$/.exec(trimmed);
+  const seconds = plain || !/^\d.*[hms]$/.test(trimmed) ? undefined : parseDuration(trimmed);
+  const ms = plain ? Number(plain[1]) : seconds === undefined ? undefined : seconds * 1000;
+  if (ms === undefined || ms > MAX_PROPAGATION_MS) {
+    throw new UsageError(
+      `--propagation-delay ${text} is not a delay of at most 10 minutes`,
+      "write it as 1500ms, 5s or 2m (a bare number is milliseconds), from 0 to 10m",
+    );
+  }
+  return ms;
+}
+
 function printSetup(ctx: CliContext, sandbox: RunningSandbox): void {
   const { out, io } = ctx;
   const base = sandbox.users[0];
@@ -73,8 +100,13 @@ function printSetup(ctx: CliContext, sandbox: RunningSandbox): void {
     io.stdout(`export AWS_REGION=${REGION} AWS_DEFAULT_REGION=${REGION}\n`);
     io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
   }
+  const { delayMs, jitterMs } = sandbox.getPropagation();
+  if (delayMs > 0 || jitterMs > 0) {
+    const jitter = jitterMs > 0 ? ` + up to ${jitterMs} ms` : "";
+    io.stdout(`\n# IAM policy changes take effect for authorization after ${delayMs} ms${jitter}.\n`);
+  }
   io.stdout(
-    `\n# Admin endpoint (faults, clock, journal): header ${ADMIN_TOKEN_HEADER}: ${sandbox.adminToken}\n`,
+    `\n# Admin endpoint (faults, clock, journal, propagation): header ${ADMIN_TOKEN_HEADER}: ${sandbox.adminToken}\n`,
   );
   io.stdout("Press Ctrl-C to stop.\n");
 }
