@@ -9,6 +9,7 @@ export const LOG_FORMAT_VERSION = 1;
 /** Every event a v1 log may contain, in the order a session writes them. */
 export const SESSION_EVENT_TYPES = [
   "session.start",
+  "revocation.ready",
   "credentials.issued",
   "revocation.armed",
   "process.start",
@@ -59,6 +60,20 @@ export type SessionStartEvent = EventCommon & {
   credentialDelivery?: "env" | "server" | "file" | undefined;
   /** How the command was isolated (`run --isolation`); absent in logs before it existed. */
   isolation?: "namespace" | "none" | undefined;
+  /** The task's `revoker` role, or null; absent in logs before it existed. */
+  revoker?: string | null | undefined;
+};
+
+/** Written after the check that the role's sessions can be revoked, before AssumeRole. */
+export type RevocationReadyEvent = EventCommon & {
+  event: "revocation.ready";
+  role: string;
+  /** Who writes the denies: the base identity, a session of the task role, or the task's revoker role. */
+  via: "caller" | "role-session" | "revoker-role";
+  /** The role assumed to write them; null when the base identity writes them. */
+  revokerRole: string | null;
+  /** The role's permissions boundary ARN; null when it has none; "unknown" when IAM would not say. */
+  boundary: string | null;
 };
 
 export type CredentialsIssuedEvent = EventCommon & {
@@ -121,6 +136,18 @@ export type SessionRevokedEvent = EventCommon & {
   note: string | null;
   /** Who revoked it when it was not the run itself (`taskaccess revoke`): that identity's ARN. */
   revokedBy?: string | undefined;
+  /**
+   * What the session's own credentials showed once the deny was written: seen (AWS refused them
+   * with an explicit deny), not-seen (not within confirmWithinMs: IAM propagation), expired, or
+   * skipped (`--no-confirm`, a run told to stop, no credentials held). Absent in older logs and
+   * from `taskaccess revoke`, which holds no credentials to check with.
+   */
+  confirmation?: "seen" | "not-seen" | "expired" | "skipped" | undefined;
+  /** Milliseconds from the deny being written to AWS first refusing the session; null unless seen. */
+  confirmedAfterMs?: number | null | undefined;
+  /** not-seen only: the wait, and AWS's last answer. */
+  confirmWithinMs?: number | undefined;
+  lastAnswer?: string | undefined;
 };
 
 export type RevocationFailedEvent = EventCommon & {
@@ -148,6 +175,7 @@ export type SessionEndEvent = EventCommon & {
 
 export type SessionEvent =
   | SessionStartEvent
+  | RevocationReadyEvent
   | CredentialsIssuedEvent
   | RevocationArmedEvent
   | ProcessStartEvent

@@ -13,7 +13,6 @@ import {
   assumedRoleIdOf,
   backoffDelay,
   compactUnderLock,
-  IAM_PERMISSIONS_HINT,
   isRetryable,
   type RevokerContext,
   TIDY_LOCK_USE,
@@ -65,7 +64,7 @@ export async function armRevocation(
       `Could not arm the revocation of session ${input.sessionName} on ${input.roleArn}`,
       lastError,
       {
-        AccessDenied: IAM_PERMISSIONS_HINT,
+        AccessDenied: rc.permissionsHint,
         LimitExceeded: "the role's inline policies are full: the session will be revoked when the run ends",
       },
     ),

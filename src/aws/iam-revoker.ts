@@ -1,15 +1,20 @@
-import type { ArmInput, Clock, RevokeInput, RevokeResult, Revoker } from "../session/ports.js";
+import type {
+  ArmInput,
+  Clock,
+  RevocationReadiness,
+  RevokeInput,
+  RevokeResult,
+  Revoker,
+} from "../session/ports.js";
 import { armRevocation, tidyAfterArm } from "./arm-revocation.js";
 import { createArmTracker, keyOf } from "./arm-tracker.js";
 import { describeAwsError } from "./describe-aws-error.js";
-import { iamRegionFor } from "./iam-partition.js";
+import { prepareRevocation } from "./prepare-revocation.js";
 import { revokeNow } from "./revoke-now.js";
-import { IAM_PERMISSIONS_HINT, type RevokerContext, type Serialize } from "./revoker-context.js";
+import { revokerContextFactory } from "./revoker-clients.js";
+import type { RevokerContext, Serialize } from "./revoker-context.js";
 import { isExpired, listRevokePolicies } from "./role-policies.js";
 import type { AwsClientOptions } from "./sts-issuer.js";
-
-type IamModule = typeof import("@aws-sdk/client-iam");
-type IamClient = import("@aws-sdk/client-iam").IAMClient;
 
 export interface IamRevokerOptions extends AwsClientOptions {
   clock: Clock;
@@ -22,14 +27,30 @@ export interface IamRevokerOptions extends AwsClientOptions {
    * skipped, or done without the lock. A session's own deny never goes through it.
    */
   serialize?: Serialize;
+  /** STS settings for assuming a revoking role (default: these options); `endpoint` is IAM's. */
+  sts?: AwsClientOptions | undefined;
+  /** The base identity's account (default: sts:GetCallerIdentity, once). */
+  callerAccount?: (() => Promise<string>) | undefined;
+  /** The revoker role the task file names for a task role, if any. */
+  revokerRoleFor?: ((roleArn: string) => string | undefined) | undefined;
+  /** Names this process's revoking sessions; starts "taskaccess-revoker-", never a task session's "ta-". */
+  revokerSessionName?: string | undefined;
+  /** Passed on to AssumeRole of a revoking session, for trust policies that ask for one. */
+  sourceIdentity?: string | undefined;
+}
+
+/** The revoker's own parts beyond the Revoker port: the IAM context of a role, for readers of its policies. */
+export interface IamRevoker extends Revoker {
+  contextFor: (roleArn: string) => Promise<RevokerContext>;
 }
 
 // Revokes a session with IAM: an inline Deny on the role for exactly that session's aws:userid,
 // put at once and retried with backoff; pre-armed beforehand (arm) with a deny that starts at the
 // task's deadline by itself; expired policies are cleaned up on the way, and many sessions are
-// compacted into tag-based policies so the role's inline-policy limit holds.
-export function createIamRevoker(options: IamRevokerOptions): Revoker {
-  const context = contextFactory(options);
+// compacted into tag-based policies so the role's inline-policy limit holds. The deny is written
+// by an identity of the role's own account (src/aws/revocation-path.ts).
+export function createIamRevoker(options: IamRevokerOptions): IamRevoker {
+  const context = revokerContextFactory(options);
   const tracker = createArmTracker();
   // arm() returns once the armed deny is on the role; the compaction after it runs on, tracked,
   // so that revoke() of the same session can wait for it once its own deny is in place.
@@ -50,41 +71,10 @@ export function createIamRevoker(options: IamRevokerOptions): Revoker {
   };
   const deleteExpired = async (roleArn: string): Promise<string[]> =>
     deleteExpiredPolicies(await context(roleArn));
-  return { revoke, arm, deleteExpired };
+  const prepare = async (roleArn: string): Promise<RevocationReadiness> =>
+    prepareRevocation(await context(roleArn));
+  return { revoke, arm, deleteExpired, prepare, contextFor: context };
 }
-
-// One IAM client per partition (the role ARN's), loaded on first use, and a context per role on top.
-function contextFactory(options: IamRevokerOptions): (roleArn: string) => Promise<RevokerContext> {
-  const clients = new Map<string, Promise<{ iam: IamModule; client: IamClient }>>();
-  const load = (region: string) => {
-    let loaded = clients.get(region);
-    if (!loaded) {
-      loaded = (async () => {
-        const iam = await import("@aws-sdk/client-iam");
-        const client = new iam.IAMClient({
-          region,
-          ...(options.profile ? { profile: options.profile } : {}),
-          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-          ...(options.credentials ? { credentials: options.credentials } : {}),
-          maxAttempts: options.maxAttempts ?? 3,
-        });
-        return { iam, client };
-      })();
-      clients.set(region, loaded);
-    }
-    return loaded;
-  };
-  return async (roleArn) => ({
-    ...(await load(iamRegionFor(roleArn))),
-    roleArn,
-    roleName: roleArn.slice(roleArn.lastIndexOf("/") + 1),
-    clock: options.clock,
-    random: options.random ?? Math.random,
-    backoffMs: options.backoffMs ?? 250,
-    serialize: options.serialize,
-  });
-}
-
 // gc: deletes the role's revoke and armed policies whose sessions have all expired (an armed
 // policy's name carries the latest expiry of its sessions, so a live session's is kept). A refusal
 // surfaces, since gc reports what it deleted.
@@ -101,7 +91,7 @@ async function deleteExpiredPolicies(rc: RevokerContext): Promise<string[]> {
     return expired.map((policy) => policy.name);
   } catch (error) {
     throw describeAwsError(`Could not clean up revoke policies on ${rc.roleArn}`, error, {
-      AccessDenied: IAM_PERMISSIONS_HINT,
+      AccessDenied: rc.permissionsHint,
     });
   }
 }

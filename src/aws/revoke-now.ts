@@ -12,7 +12,6 @@ import {
   backoffDelay,
   compactUnderLock,
   fullRoleLockUse,
-  IAM_PERMISSIONS_HINT,
   isRetryable,
   type RevokerContext,
   TIDY_LOCK_USE,
@@ -96,7 +95,7 @@ async function placeOwnDeny(rc: RevokerContext, input: RevokeInput): Promise<Pla
   }
   throw new RevocationError(
     describeAwsError(`Could not revoke session ${input.sessionName} on ${input.roleArn}`, lastError, {
-      AccessDenied: IAM_PERMISSIONS_HINT,
+      AccessDenied: rc.permissionsHint,
       LimitExceeded:
         "the role's inline policies are full even after compaction: delete inline policies that are not taskaccess's, or run `taskaccess gc`, then `taskaccess revoke --pending`",
     }),

@@ -7,6 +7,7 @@ import {
   type CompactOptions,
   compactRevokePolicies,
 } from "./compact-revoke-policies.js";
+import { REVOCATION_ACTIONS, type RevocationVia } from "./revocation-path.js";
 import type { TidyContext } from "./role-policies.js";
 
 type IamModule = typeof import("@aws-sdk/client-iam");
@@ -38,6 +39,12 @@ export interface RevokerContext {
   random: () => number;
   backoffMs: number;
   serialize: Serialize | undefined;
+  /** Who writes the denies on this role (src/aws/revocation-path.ts). */
+  via: RevocationVia;
+  /** The role assumed to write the denies (a revoker role, or the task role); none for caller. */
+  revokerRoleArn?: string | undefined;
+  /** What an AccessDenied from IAM most likely means on this path, and what fixes it. */
+  permissionsHint: string;
 }
 
 /** From this attempt on, a session that found the role full compacts even if the lock is busy. */
@@ -147,6 +154,10 @@ export function isRetryable(error: unknown): boolean {
   );
 }
 
-/** What an AccessDenied from IAM during revocation most likely means, and what fixes it. */
-export const IAM_PERMISSIONS_HINT =
-  "the base identity needs iam:PutRolePolicy, iam:ListRolePolicies, iam:GetRolePolicy and iam:DeleteRolePolicy on the role";
+// What an AccessDenied from IAM during revocation most likely means, and what fixes it, by path.
+export function permissionsHintFor(via: RevocationVia, roleArn: string, revokerArn?: string): string {
+  const actions = REVOCATION_ACTIONS.join(", ");
+  if (via === "caller") return `the base identity needs ${actions} on ${roleArn}`;
+  const who = via === "revoker-role" ? `the revoker role ${revokerArn ?? ""}` : `the role ${roleArn} itself`;
+  return `${who} needs ${actions} on ${roleArn} in its identity policy (docs/security-model.md, "Roles in other accounts")`;
+}

@@ -11,12 +11,26 @@ export interface AwsClientOptions {
   region?: string | undefined;
   profile?: string | undefined;
   endpoint?: string | undefined;
+  /**
+   * Set when `endpoint` was resolved by taskaccess (src/cli/aws-options.ts): none found then means
+   * the region's own endpoint, and the SDK must not look again (it would read AWS_PROFILE's).
+   */
+  endpointResolved?: boolean | undefined;
   /** Attempts per call, including the first (the SDK's standard retry: backoff with jitter). */
   maxAttempts?: number | undefined;
   /** Per-request socket timeout. */
   requestTimeoutMs?: number | undefined;
   /** Fixed base credentials instead of the SDK's default chain (tests, the demo). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+// The endpoint part of a client's configuration: the one given, or, when taskaccess resolved none,
+// the SDK told not to resolve one itself (so --profile NAME never meets AWS_PROFILE's endpoint).
+export function endpointOptions(
+  options: Pick<AwsClientOptions, "endpoint" | "endpointResolved">,
+): { endpoint: string } | { ignoreConfiguredEndpointUrls: true } | Record<string, never> {
+  if (options.endpoint) return { endpoint: options.endpoint };
+  return options.endpointResolved ? { ignoreConfiguredEndpointUrls: true } : {};
 }
 
 /** Retry budget for STS calls: throttling and 5xx are retried with backoff and jitter by the SDK. */
@@ -33,7 +47,7 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
       return new STSClient({
         ...(options.region ? { region: options.region } : {}),
         ...(options.profile ? { profile: options.profile } : {}),
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...endpointOptions(options),
         ...(options.credentials ? { credentials: options.credentials } : {}),
         maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         requestHandler: new NodeHttpHandler({

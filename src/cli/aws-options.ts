@@ -1,31 +1,54 @@
 import type { Command } from "commander";
+import { configuredEndpoint } from "../aws/configured-endpoint.js";
 import type { AwsClientOptions } from "../aws/sts-issuer.js";
 
 export interface AwsFlags {
   profile?: string;
   region?: string;
   endpointUrl?: string;
+  iamEndpointUrl?: string;
+}
+
+/** Client settings for each service taskaccess calls: STS issues, IAM revokes. */
+export interface AwsServiceOptions {
+  sts: AwsClientOptions;
+  iam: AwsClientOptions;
 }
 
 // The flags every command that calls AWS takes, defined once so they read the same everywhere.
 export function addAwsOptions(command: Command): Command {
   return command
-    .option("--profile <name>", "AWS profile for the base identity")
+    .option("--profile <name>", "AWS profile for the base identity (the same as AWS_PROFILE=NAME)")
     .option("--region <region>", "AWS region when the task file does not set one")
-    .option("--endpoint-url <url>", "AWS endpoint for STS and IAM (VPC endpoint, the sandbox)");
+    .option(
+      "--endpoint-url <url>",
+      "STS endpoint (an STS VPC endpoint, the sandbox); default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's endpoint_url",
+    )
+    .option(
+      "--iam-endpoint-url <url>",
+      "IAM endpoint, for revocation; default: AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL, the profile's endpoint_url, else the role's partition's",
+    );
 }
 
 // Flags to SDK client options; the task file's region wins over --region, as it does for run. The
 // SDK reads AWS_REGION itself but not AWS_DEFAULT_REGION, which the AWS CLI and boto3 honour.
-export function awsClientOptions(
+// Endpoints are resolved here, as the SDKs do, but with the profile of --profile too
+// (src/aws/configured-endpoint.ts): --endpoint-url is STS's alone, so that an STS VPC endpoint
+// never takes revocation away from IAM.
+export async function awsClientOptions(
   flags: AwsFlags,
   env: Readonly<Record<string, string | undefined>>,
   taskRegion?: string | undefined,
-): AwsClientOptions {
+): Promise<AwsServiceOptions> {
   const defaultRegion = env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined;
-  return {
+  const common = {
     region: taskRegion ?? flags.region ?? defaultRegion,
     profile: flags.profile,
-    endpoint: flags.endpointUrl,
+    endpointResolved: true,
+  };
+  const sources = { env, profile: flags.profile };
+  return {
+    sts: { ...common, endpoint: flags.endpointUrl ?? (await configuredEndpoint("STS", sources)) },
+    iam: { ...common, endpoint: flags.iamEndpointUrl ?? (await configuredEndpoint("IAM", sources)) },
   };
 }

@@ -15,6 +15,7 @@ export function runSummaryJson(task: string, outcome: RunOutcome): string {
     expiration: outcome.expiration?.toISOString() ?? null,
     durationMs: outcome.durationMs,
     refreshes: outcome.refreshes ?? 0,
+    confirmation: outcome.confirmation ?? null,
     error: outcome.failure?.message ?? null,
   };
   return `${JSON.stringify(summary)}\n`;

@@ -27,15 +27,21 @@ export interface DemoResult {
   chainOk: boolean;
   chainHead: string;
   records: LogRecord[];
+  /** How long after the deny was written AWS (the sandbox) first refused the session; null if never seen. */
+  confirmedAfterMs: number | null;
 }
 
 const VERSION = "1.4.2";
+/** IAM says changes "may take a few minutes"; seconds keep the demo short and the window visible. */
+const DEMO_PROPAGATION = { delayMs: 2_000, jitterMs: 1_000 };
 const REGION = "eu-west-1";
 
 // The README's main job, end to end and offline: a real `taskaccess run` process against an
 // in-process sandbox, then proof that the credentials the child used no longer work.
 export async function runDemo(io: DemoIo): Promise<DemoResult> {
-  const sandbox = await startSandbox({ port: 0 });
+  // Like IAM, the sandbox applies a change to a role's policies only after a while: the window
+  // between the deny being written and the credentials being refused is real, and the run shows it.
+  const sandbox = await startSandbox({ port: 0, propagation: DEMO_PROPAGATION });
   const root = findPackageRoot(import.meta.url);
   const dir = await mkdtemp(join(tmpdir(), "taskaccess-demo-"));
   try {
@@ -46,6 +52,9 @@ export async function runDemo(io: DemoIo): Promise<DemoResult> {
     const logPath = join(dir, "sessions.jsonl");
     await writeFile(taskFile, await readFile(join(root, "examples/taskaccess.yaml"), "utf8"));
     io.say(`sandbox (STS, IAM, S3) on ${sandbox.endpoint}; base identity ${base.user}`);
+    io.say(
+      `like IAM, the sandbox applies a role-policy change ${DEMO_PROPAGATION.delayMs / 1000}-${(DEMO_PROPAGATION.delayMs + DEMO_PROPAGATION.jitterMs) / 1000} s after it is made (propagation); the run waits until AWS refuses the revoked credentials, and says how long that took`,
+    );
     io.say(`task file ${taskFile} (the example: task deploy may write only releases/app/{{version}}/*)`);
     const argv = [
       join(root, "bin/taskaccess"),
@@ -98,7 +107,20 @@ export async function runDemo(io: DemoIo): Promise<DemoResult> {
       }
     }
     const verified = await verifySessionLog(logPath);
-    return { logPath, runExitCode, deniedAfter, chainOk: verified.ok, chainHead: verified.head, records };
+    const revoked = records.find((record) => record.event === "session.revoked");
+    const confirmedAfterMs =
+      revoked?.event === "session.revoked" && typeof revoked.confirmedAfterMs === "number"
+        ? revoked.confirmedAfterMs
+        : null;
+    return {
+      logPath,
+      runExitCode,
+      deniedAfter,
+      chainOk: verified.ok,
+      chainHead: verified.head,
+      records,
+      confirmedAfterMs,
+    };
   } finally {
     await sandbox.close();
     await rm(dir, { recursive: true, force: true });

@@ -58,8 +58,23 @@ export interface ArmInput extends RevokeInput {
   activateAt: Date;
 }
 
+/** How a role's sessions will be revoked, as found before any credentials are issued. */
+export interface RevocationReadiness {
+  /** caller: the base identity; role-session: a session of the task role; revoker-role: the task's revoker role. */
+  via: "caller" | "role-session" | "revoker-role";
+  /** The role assumed to write the denies; undefined when the base identity writes them. */
+  revokerRole?: string | undefined;
+  /** The role's permissions boundary (an ARN), none, or unknown when IAM would not say. */
+  boundary: { state: "set"; arn: string } | { state: "none" } | { state: "unknown"; why: string };
+}
+
 // Makes a session's credentials unusable before they expire (IAM).
 export interface Revoker {
+  /**
+   * Checks, before any credentials are issued, that an identity in the role's account can write
+   * its denies; throws a TaskAccessError (with the policy to add as its hint) when none can.
+   */
+  prepare: (roleArn: string) => Promise<RevocationReadiness>;
   /**
    * Makes the session unusable now. Never waits on a lock another process holds; replaces the
    * session's pre-armed deny (arm) with an unconditional one.
@@ -73,6 +88,27 @@ export interface Revoker {
   arm: (input: ArmInput) => Promise<RevokeResult>;
   /** Deletes the role's revoke policies whose credentials have expired; returns their names. */
   deleteExpired: (roleArn: string) => Promise<string[]>;
+}
+
+export interface ConfirmInput {
+  roleArn: string;
+  /** The session's own credentials: only they can show that AWS now refuses the session. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  /** When the deny was written (clock ms): the time to confirmation is counted from here. */
+  since: number;
+  /** How long after `since` to keep asking. */
+  withinMs: number;
+}
+
+/** seen: AWS refused the session with an explicit deny; expired: STS expiry came first. */
+export type ConfirmOutcome =
+  | { state: "seen"; afterMs: number }
+  | { state: "expired" }
+  | { state: "not-seen"; waitedMs: number; last: string };
+
+// Checks with the session's own credentials that its revocation holds (IAM propagation).
+export interface RevocationConfirmer {
+  confirm: (input: ConfirmInput) => Promise<ConfirmOutcome>;
 }
 
 export interface ProcessResult {

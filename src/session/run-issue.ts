@@ -1,7 +1,13 @@
 import { ExitCode, TaskAccessError } from "../errors.js";
-import type { CallerIdentity, IssuedCredentials } from "./ports.js";
+import type { CallerIdentity, IssuedCredentials, RevocationReadiness } from "./ports.js";
 import type { RunEvent } from "./run-session.js";
-import { definitelyNotIssued, interruptedOr, type RunState, unconfirmedSession } from "./run-state.js";
+import {
+  definitelyNotIssued,
+  interruptedOr,
+  type RunState,
+  type StsSession,
+  unconfirmedSession,
+} from "./run-state.js";
 import { makeSessionName } from "./session-id.js";
 
 export interface Issued {
@@ -27,6 +33,7 @@ export async function issueCredentials(state: RunState): Promise<Issued> {
     // No credentials can have been issued: GetCallerIdentity creates nothing.
     throw stsFailure(state, error, "Could not identify the base credentials (sts:GetCallerIdentity)");
   }
+  await prepareRevocation(state, signal);
   const issuedAt = deps.clock.now();
   try {
     const credentials = await assumeRole(state, plan.sessionName, signal);
@@ -70,6 +77,42 @@ export function createRefresher(state: RunState, onIssued: (sessionIndex: number
   return { refresh, count: () => refreshes };
 }
 
+// Before anything is issued: an identity in the role's account must be able to write its denies
+// (cross-account roles, missing IAM permissions), else the run stops here, having granted nothing.
+async function prepareRevocation(state: RunState, signal: AbortSignal): Promise<void> {
+  const { plan, deps } = state;
+  let readiness: RevocationReadiness;
+  try {
+    readiness = await abortable(deps.revoker.prepare(plan.task.role), signal);
+  } catch (error) {
+    throw stsFailure(state, error, `Could not check how ${plan.task.role} is revoked`, "IAM");
+  }
+  const { boundary } = readiness;
+  await state.record({
+    event: "revocation.ready",
+    ...state.common(),
+    role: plan.task.role,
+    via: readiness.via,
+    revokerRole: readiness.revokerRole ?? null,
+    boundary: boundary.state === "set" ? boundary.arn : boundary.state === "none" ? null : "unknown",
+  });
+  if (boundary.state === "none") {
+    deps.warn(
+      `${plan.task.role} has no permissions boundary: the identity that revokes its sessions may put inline policies on it, and so could widen it too; see docs/security-model.md, "The guard on the revoking identity"`,
+    );
+  }
+}
+
+// Stops waiting when the signal fires (the promise itself runs on; it grants nothing).
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 function assumeRole(state: RunState, sessionName: string, signal?: AbortSignal) {
   const { plan } = state;
   return state.deps.issuer.assumeRole({
@@ -84,8 +127,14 @@ function assumeRole(state: RunState, sessionName: string, signal?: AbortSignal) 
   });
 }
 
-function sessionOf(sessionName: string, issued: IssuedCredentials) {
-  return { sessionName, assumedRoleId: issued.assumedRoleId, expiration: issued.expiration };
+function sessionOf(sessionName: string, issued: IssuedCredentials): StsSession {
+  const { accessKeyId, secretAccessKey, sessionToken } = issued;
+  return {
+    sessionName,
+    assumedRoleId: issued.assumedRoleId,
+    expiration: issued.expiration,
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+  };
 }
 
 function issuedEvent(
@@ -115,14 +164,20 @@ function issuedEvent(
 }
 
 // The STS deadline's own message, or the interrupt, or the failure as it is.
-function stsFailure(state: RunState, error: unknown, what: string): TaskAccessError {
+function stsFailure(
+  state: RunState,
+  error: unknown,
+  what: string,
+  service: "STS" | "IAM" = "STS",
+): TaskAccessError {
   const { deps } = state;
   if (!deps.interruptedBy() && deps.stsDeadline?.signal.aborted) {
+    const where = service === "STS" ? "--endpoint-url" : "--iam-endpoint-url or AWS_ENDPOINT_URL_IAM";
     return new TaskAccessError(
-      `${what}: no answer from STS within ${deps.stsDeadline.ms / 1000} s, retries included`,
+      `${what}: no answer from ${service} within ${deps.stsDeadline.ms / 1000} s, retries included`,
       {
         exitCode: ExitCode.unavailable,
-        hint: "check the network, the region and --endpoint-url; TASKACCESS_STS_DEADLINE sets the limit in seconds",
+        hint: `check the network, the region and ${where}; TASKACCESS_STS_DEADLINE sets the limit in seconds`,
         cause: error,
       },
     );

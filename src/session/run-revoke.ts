@@ -1,4 +1,5 @@
 import { ExitCode, TaskAccessError } from "../errors.js";
+import type { ConfirmOutcome, RevokeResult } from "./ports.js";
 import { attemptsOf } from "./revocation-error.js";
 import { messageOf, type RunState, type StsSession } from "./run-state.js";
 
@@ -8,6 +9,8 @@ export interface Revocation {
   error?: TaskAccessError | undefined;
   /** The last moment any unrevoked session stays valid (or, all revoked, any session would have). */
   expiration: Date | undefined;
+  /** Set when any session was revoked. */
+  confirmation?: Confirmation | undefined;
 }
 
 // Pre-arms a session's deny so that it holds from the task's deadline even if taskaccess is killed
@@ -41,46 +44,58 @@ function deadlineOf(state: RunState, session: StsSession): Date | undefined {
   return deadline < session.expiration.getTime() ? new Date(deadline) : undefined;
 }
 
-// Revokes every session of the run that may exist; never throws, so every path can call it.
+/** What the sessions' own credentials showed after the denies were written. */
+export interface Confirmation {
+  /** Sessions AWS refused with the explicit deny, and the longest it took. */
+  seen: number;
+  maxAfterMs: number | undefined;
+  /** Sessions still not refused when the wait ran out (IAM propagation), and the wait. */
+  notSeen: number;
+  withinMs: number;
+  /** Sessions not checked: --no-confirm, no credentials held, or already expired. */
+  skipped: number;
+}
+
+type Revoked = { session: StsSession; result: RevokeResult; at: number };
+
+// Revokes every session of the run that may exist; never throws, so every path can call it. The
+// denies go on first, all of them; then each is confirmed with the session's own credentials,
+// together, and only then is each recorded with what the confirmation showed.
 export async function revokeAll(state: RunState): Promise<Revocation> {
   const unrevoked: StsSession[] = [];
+  const revoked: Revoked[] = [];
   let error: TaskAccessError | undefined;
   // A refresh issued while this runs is in `sessions` too: loop until none is left unseen.
   for (let index = 0; index < state.sessions.length; index++) {
     const session = state.sessions[index] as StsSession;
     const outcome = await revokeSession(state, session);
-    if (!outcome.revoked) unrevoked.push(session);
+    if (outcome.revoked) revoked.push(outcome.revoked);
+    else unrevoked.push(session);
     error ??= outcome.error;
   }
+  const outcomes = await Promise.all(revoked.map((done) => confirmSession(state, done)));
+  // One after the other: the log keeps the order the sessions were issued in.
+  for (const [index, done] of revoked.entries()) await recordRevoked(state, done, outcomes[index]);
   const still = unrevoked.length > 0 ? unrevoked : state.sessions;
   const latest = Math.max(...still.map((session) => session.expiration.getTime()));
   return {
     revoked: unrevoked.length === 0,
     error,
     expiration: still.length > 0 ? new Date(latest) : undefined,
+    confirmation: summarizeConfirmation(state, outcomes),
   };
 }
 
-// Revokes one session (after its pre-armed deny settled) and records the outcome.
+// Revokes one session (after its pre-armed deny settled); a failure is recorded here.
 async function revokeSession(
   state: RunState,
   session: StsSession,
-): Promise<{ revoked: boolean; error?: TaskAccessError | undefined }> {
+): Promise<{ revoked?: Revoked | undefined; error?: TaskAccessError | undefined }> {
   const { plan, deps } = state;
   await session.armed;
   try {
     const result = await deps.revoker.revoke(revokeInput(state, session));
-    await state.record({
-      event: "session.revoked",
-      ...state.common(),
-      role: plan.task.role,
-      sessionName: session.sessionName,
-      policyName: result.policyName,
-      method: result.method,
-      attempts: result.attempts,
-      note: result.note ?? null,
-    });
-    return { revoked: true };
+    return { revoked: { session, result, at: deps.clock.now() } };
   } catch (error) {
     const failure =
       error instanceof TaskAccessError
@@ -95,8 +110,62 @@ async function revokeSession(
       attempts: attemptsOf(error),
       expiration: session.expiration.toISOString(),
     });
-    return { revoked: false, error: failure };
+    return { error: failure };
   }
+}
+
+// Asks AWS, with the session's own credentials, whether the deny holds yet; undefined: not asked.
+async function confirmSession(state: RunState, done: Revoked): Promise<ConfirmOutcome | undefined> {
+  const { confirm } = state.deps;
+  const credentials = done.session.credentials;
+  // Told to stop (a CI job cancelled): the record is written now, before the runner's SIGKILL.
+  if (!confirm || !credentials || state.stopping || state.deps.interruptedBy()) return undefined;
+  return confirm.confirmer
+    .confirm({ roleArn: state.plan.task.role, credentials, since: done.at, withinMs: confirm.withinMs })
+    .catch((error: unknown) => ({ state: "not-seen" as const, waitedMs: 0, last: messageOf(error) }));
+}
+
+async function recordRevoked(state: RunState, done: Revoked, outcome: ConfirmOutcome | undefined) {
+  await state.record({
+    event: "session.revoked",
+    ...state.common(),
+    role: state.plan.task.role,
+    sessionName: done.session.sessionName,
+    policyName: done.result.policyName,
+    method: done.result.method,
+    attempts: done.result.attempts,
+    note: done.result.note ?? null,
+    ...confirmationFields(state, outcome),
+  });
+}
+
+// session.revoked's record of the confirmation: seen after N ms, not seen within the wait, or not asked.
+function confirmationFields(state: RunState, outcome: ConfirmOutcome | undefined): Record<string, unknown> {
+  if (!outcome) return { confirmation: "skipped", confirmedAfterMs: null };
+  if (outcome.state === "seen") return { confirmation: "seen", confirmedAfterMs: outcome.afterMs };
+  if (outcome.state === "expired") return { confirmation: "expired", confirmedAfterMs: null };
+  return {
+    confirmation: "not-seen",
+    confirmedAfterMs: null,
+    confirmWithinMs: state.deps.confirm?.withinMs ?? 0,
+    lastAnswer: outcome.last,
+  };
+}
+
+function summarizeConfirmation(
+  state: RunState,
+  outcomes: Array<ConfirmOutcome | undefined>,
+): Confirmation | undefined {
+  if (outcomes.length === 0) return undefined;
+  const seen = outcomes.flatMap((outcome) => (outcome?.state === "seen" ? [outcome.afterMs] : []));
+  const notSeen = outcomes.filter((outcome) => outcome?.state === "not-seen").length;
+  return {
+    seen: seen.length,
+    maxAfterMs: seen.length > 0 ? Math.max(...seen) : undefined,
+    notSeen,
+    withinMs: state.deps.confirm?.withinMs ?? 0,
+    skipped: outcomes.length - seen.length - notSeen,
+  };
 }
 
 function revokeInput(state: RunState, session: StsSession) {

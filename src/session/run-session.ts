@@ -7,10 +7,11 @@ import type {
   CredentialIssuer,
   ProcessResult,
   ProcessRunner,
+  RevocationConfirmer,
   Revoker,
 } from "./ports.js";
 import { issueCredentials } from "./run-issue.js";
-import { type Revocation, revokeAll } from "./run-revoke.js";
+import { type Confirmation, type Revocation, revokeAll } from "./run-revoke.js";
 import { createRunState, messageOf, type RunState } from "./run-state.js";
 import { type Supervised, supervise } from "./run-supervise.js";
 
@@ -50,6 +51,11 @@ export interface RunDeps {
    * aborted after it, the run fails closed with exit 69. Without it only the SDK's bounds apply.
    */
   stsDeadline?: { ms: number; signal: AbortSignal } | undefined;
+  /**
+   * Checks after each revocation that AWS refuses the session (`run --confirm-within`); without it
+   * (`--no-confirm`) the revocation is recorded as written, unconfirmed.
+   */
+  confirm?: { confirmer: RevocationConfirmer; withinMs: number } | undefined;
 }
 
 export interface RunOutcome {
@@ -69,6 +75,8 @@ export interface RunOutcome {
   refreshes?: number | undefined;
   /** STS sessions that may exist (issued, or maybe issued): none means nothing was ever granted. */
   sessions: number;
+  /** What checking the revocation with the sessions' own credentials showed. */
+  confirmation?: Confirmation | undefined;
 }
 
 // prepare → issue → supervise → revoke → record. The start record is in the log before STS is
@@ -105,6 +113,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     child: ending.child,
     revoked: revocation.revoked,
     revocationError: revocation.error,
+    confirmation: revocation.confirmation,
     expiration: revocation.expiration,
     durationMs: deps.clock.now() - state.started,
     failure: ending.failure,
@@ -132,6 +141,7 @@ async function recordStart(state: RunState): Promise<void> {
       pid: deps.pid,
       credentialDelivery: plan.credentials,
       isolation: deps.isolation.applied,
+      revoker: plan.task.revoker ?? null,
     });
   } catch (error) {
     throw new TaskAccessError(`cannot write the session log, so nothing was run: ${messageOf(error)}`, {

@@ -9,6 +9,8 @@ export interface StsSession {
   /** Unknown when AssumeRole failed in a way that may still have issued credentials. */
   assumedRoleId: string | undefined;
   expiration: Date;
+  /** Held in memory only, to confirm the revocation with; never logged. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string } | undefined;
   /** The pre-armed deny being put in place (settled before the session is revoked). */
   armed?: Promise<unknown> | undefined;
 }
@@ -26,6 +28,8 @@ export interface RunState {
   region: string;
   /** The base identity's ARN once STS said it; the start record is written before, with null. */
   callerArn: string | null;
+  /** Set once taskaccess is told to stop (SIGINT, SIGTERM, SIGHUP) while the command runs. */
+  stopping: boolean;
   /** Every STS session of the run that may exist, in issue order; all are revoked at the end. */
   sessions: StsSession[];
   /** The fields every line of this session carries, as of now. */
@@ -42,6 +46,7 @@ export function createRunState(plan: RunPlan, deps: RunDeps, region: string): Ru
     region,
     started: deps.clock.now(),
     callerArn: null,
+    stopping: false,
     sessions: [],
     common: () => ({
       time: new Date(deps.clock.now()).toISOString(),

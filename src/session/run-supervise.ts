@@ -65,6 +65,7 @@ export async function supervise(
       wrapper: deps.isolation.wrapper,
       onStart: (pid) => recordProcessStart(state, pid),
       onStopSignal: () => {
+        state.stopping = true;
         // The runner's SIGKILL comes after the grace period; access ends sooner, whatever the command does.
         deadline = setTimeout(() => void closeDelivery().then(endAccess), plan.revokeWithinMs);
       },

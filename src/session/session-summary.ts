@@ -30,6 +30,8 @@ export interface SessionSummary {
   sourceIdentity: string | null;
   /** `run --credentials` as session.start recorded it; null in logs before it existed. */
   credentialDelivery?: string | null | undefined;
+  /** The task's `revoker` role as session.start recorded it; null when none or in older logs. */
+  revoker?: string | null | undefined;
   /**
    * Every STS session credentials.issued named, in order (more than one when the credential server
    * refreshed). `revoked` on the summary means all of them are; `expiresAt` is the latest expiry.
@@ -84,6 +86,7 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
         summary.sourceIdentity = str(event.sourceIdentity);
         summary.pid = typeof event.pid === "number" ? event.pid : null;
         summary.credentialDelivery = str(event.credentialDelivery);
+        summary.revoker = str(event.revoker);
         if (typeof event.durationSeconds === "number") {
           summary.expiresAt = new Date(
             Date.parse(event.time) + event.durationSeconds * 1000 + 60_000,

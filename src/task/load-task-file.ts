@@ -83,6 +83,8 @@ export function parseTaskFile(displayPath: string, text: string): TaskFile {
   if (patternProblems.length > 0) throw new TaskFileError(patternProblems);
   const placeholderProblems = taskFile.tasks.flatMap((task) => checkPlaceholders(task, parsed.locate));
   if (placeholderProblems.length > 0) throw new TaskFileError(placeholderProblems);
+  const revokerProblems = taskFile.tasks.flatMap((task) => checkRevokerAccount(task, parsed.locate));
+  if (revokerProblems.length > 0) throw new TaskFileError(revokerProblems);
   return taskFile;
 }
 
@@ -100,6 +102,7 @@ function normalizeTask(name: string, raw: RawTask, fileRegion: string | undefine
     description: raw.description,
     role: raw.role,
     region: raw.region ?? fileRegion,
+    revoker: raw.revoker,
     durationSeconds:
       raw.duration === undefined ? DEFAULT_DURATION_SECONDS : (parseDuration(raw.duration) ?? 0),
     timeoutSeconds: raw.timeout === undefined ? undefined : parseDuration(raw.timeout),
@@ -239,4 +242,19 @@ function describeFsError(cause: unknown): string {
     if (cause.code === "EISDIR") return "it is a directory";
   }
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+// A revoker role writes denies in its own account: one in another account than the task role
+// would write them on a role of the same name there, and never revoke this task's sessions.
+function checkRevokerAccount(task: TaskDefinition, locate: ParsedYaml["locate"]): Diagnostic[] {
+  if (task.revoker === undefined) return [];
+  const accountOf = (arn: string) => /^arn:([a-z-]+):iam::(\d{12}):/.exec(arn)?.slice(1, 3).join(":");
+  if (accountOf(task.revoker) === accountOf(task.role)) return [];
+  return [
+    {
+      message: `\`revoker\` ${task.revoker} is not in the account of the task's role ${task.role}`,
+      location: locate(["tasks", task.name, "revoker"], "value"),
+      hint: "IAM acts in the account of the identity that calls it: name a revoker role in the role's own account",
+    },
+  ];
 }

@@ -29,6 +29,8 @@ export interface TaskDefinition {
   description?: string | undefined;
   role: string;
   region?: string | undefined;
+  /** The role that writes this task's denies (`revoker`); default: the base identity, or the task role in another account. */
+  revoker?: string | undefined;
   durationSeconds: number;
   timeoutSeconds?: number | undefined;
   params: ParamSpec[];

@@ -201,6 +201,14 @@ export const taskSchema = z.strictObject({
   region: z.optional(
     z.string().check(z.regex(REGION_PATTERN, { error: "must be an AWS region such as eu-west-1" })),
   ),
+  revoker: z.optional(
+    z.string({ error: "must be a string: the ARN of the role that revokes this task's sessions" }).check(
+      z.regex(ROLE_ARN_PATTERN, {
+        error:
+          "must be an IAM role ARN in the task role's account, such as arn:aws:iam::123456789012:role/taskaccess-revoker",
+      }),
+    ),
+  ),
   duration: z.optional(durationWithin(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS)),
   timeout: z.optional(durationWithin(1, MAX_TIMEOUT_SECONDS)),
   params: z.optional(

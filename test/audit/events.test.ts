@@ -20,9 +20,10 @@ function caught(fn: () => unknown): unknown {
 }
 
 describe("session events", () => {
-  it("lists the eight event types in the order a session writes them", () => {
+  it("lists the nine event types in the order a session writes them", () => {
     expect(SESSION_EVENT_TYPES).toEqual([
       "session.start",
+      "revocation.ready",
       "credentials.issued",
       "revocation.armed",
       "process.start",
@@ -65,7 +66,7 @@ describe("session events", () => {
   });
 
   it("puts v, seq and prev first and returns the record as written", () => {
-    const event = sessionEvents()[3] as SessionEvent;
+    const event = sessionEvents()[4] as SessionEvent;
     const { record, text } = chainEvent({ ...event, ci: undefined }, 1, GENESIS_PREV);
     expect(text.startsWith(`{"v":1,"seq":1,"prev":"${GENESIS_PREV}","event":"process.start",`)).toBe(true);
     expect(Object.hasOwn(record, "ci")).toBe(false);

@@ -184,11 +184,11 @@ function expectCiSession(
   expect(start.sourceIdentity).toBe(ci.actor);
   expect(start.params).toEqual({ version: "1.2.3" });
   expect(start.reason).toBe("release v1.2.3");
-  const issued = records[1] as { accessKeyId: string; sourceIdentity?: string };
+  const issued = records[2] as { accessKeyId: string; sourceIdentity?: string };
   expect(issued.sourceIdentity).toBe(ci.actor);
   const session = outcome.project.sandbox.state.credentials.get(issued.accessKeyId);
   expect(session?.kind === "session" ? session.sourceIdentity : undefined).toBe(ci.actor);
-  expect(results.at(-1)?.stdout).toMatch(/6 lines, chain intact; head [0-9a-f]{64}/);
+  expect(results.at(-1)?.stdout).toMatch(/7 lines, chain intact; head [0-9a-f]{64}/);
 }
 
 describe("docs/ci.md", () => {

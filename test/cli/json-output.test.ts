@@ -112,6 +112,7 @@ describe("run --json", () => {
       expiration: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       durationMs: expect.any(Number),
       refreshes: 0,
+      confirmation: { seen: 1, maxAfterMs: expect.any(Number), notSeen: 0, withinMs: 30_000, skipped: 0 },
       error: null,
     });
     expect(result.stderr).not.toContain("taskaccess: task deploy");

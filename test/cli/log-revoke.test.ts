@@ -122,15 +122,15 @@ describe("taskaccess log", () => {
   it("verifies the chain, and names the line that was edited (exit 1)", async () => {
     const ok = await runCli(["log", "verify"], { cwd: dir, env });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/: 12 lines, chain intact; head [0-9a-f]{64}\n$/);
+    expect(ok.stdout).toMatch(/: 14 lines, chain intact; head [0-9a-f]{64}\n$/);
 
     const copy = join(dir, "edited.jsonl");
     const lines = readFileSync(join(dir, "sessions.jsonl"), "utf8").split("\n");
-    lines[3] = (lines[3] ?? "").replace(/"code":0/, '"code":1');
+    lines[4] = (lines[4] ?? "").replace(/"code":0/, '"code":1');
     writeFileSync(copy, lines.join("\n"));
     const edited = await runCli(["log", "verify", "--log", copy], { cwd: dir, env });
     expect(edited.code).toBe(1);
-    expect(edited.stderr).toContain(`${copy}:4: changed:`);
+    expect(edited.stderr).toContain(`${copy}:5: changed:`);
   });
 
   it("says where it looked when there is no log", async () => {
@@ -230,7 +230,7 @@ describe("taskaccess revoke and gc", () => {
 
     const result = await runCli(["gc", "--json"], { cwd: dir, env });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ roles: { [DEPLOYER]: [expired] } });
+    expect(JSON.parse(result.stdout)).toEqual({ roles: { [DEPLOYER]: [expired] }, failed: {} });
     const after = await iam.send(new ListRolePoliciesCommand({ RoleName: "deployer" }));
     expect(after.PolicyNames).not.toContain(expired);
     for (const name of live) expect(after.PolicyNames).toContain(name);

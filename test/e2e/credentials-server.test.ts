@@ -179,6 +179,7 @@ async function expectCleanEnd(input: {
   const records = sessionRecords(readLog(project.logPath), outcome.sessionId);
   expect(records.map((record) => record.event)).toEqual([
     "session.start",
+    "revocation.ready",
     "credentials.issued",
     "process.start",
     ...Array(5).fill("credentials.issued"),

@@ -380,6 +380,7 @@ export function sessionRecords(records: LogRecord[], session: string): LogRecord
 /** The events a session that ran its command and was revoked writes, in order. */
 export const FULL_SESSION = [
   "session.start",
+  "revocation.ready",
   "credentials.issued",
   "process.start",
   "process.exit",
@@ -392,10 +393,14 @@ export function lastLine(text: string): string {
 }
 
 // The summary taskaccess ends with on stderr, for a run that was revoked.
-export function summaryPattern(task: string, session: string, how: string): RegExp {
+// `confirmed` false: a run told to stop records its revocation without waiting for the refusal.
+export function summaryPattern(task: string, session: string, how: string, confirmed = true): RegExp {
   const escaped = how.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const confirmation = confirmed
+    ? "\\(AWS refused the credentials \\d+\\.\\d s after the deny was written\\)"
+    : "\\(not confirmed\\)";
   return new RegExp(
-    `^taskaccess: task ${task}, session ta-${task}-${session}, ${escaped}, \\d+\\.\\ds, access revoked$`,
+    `^taskaccess: task ${task}, session ta-${task}-${session}, ${escaped}, \\d+\\.\\ds, access revoked ${confirmation}$`,
   );
 }
 

@@ -98,7 +98,7 @@ describe("a child on the AWS SDK for JavaScript v3", () => {
 
     const events = sessionRecords(readLog(project.logPath), report.session);
     expect(events.map((record) => record.event)).toEqual(FULL_SESSION);
-    const issued = events[1];
+    const issued = events[2];
     expect(issued).toMatchObject({
       event: "credentials.issued",
       role: DEPLOYER,

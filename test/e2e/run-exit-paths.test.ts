@@ -63,10 +63,12 @@ async function expectTornDown(
   task: string,
   how: string,
   exitCode: number,
+  /** skipped: taskaccess itself was told to stop, and records the revocation without waiting. */
+  confirmation: "seen" | "skipped" = "seen",
 ): Promise<Ended> {
   expect({ code: run.code, signal: run.signal }).toEqual({ code: exitCode, signal: null });
   const recorded = readRecorded(out);
-  expect(lastLine(run.stderr)).toMatch(summaryPattern(task, recorded.session, how));
+  expect(lastLine(run.stderr)).toMatch(summaryPattern(task, recorded.session, how, confirmation === "seen"));
   const all = sessionRecords(readLog(project.logPath), recorded.session);
   // A task with a timeout pre-arms its deny while the command starts: once, before the revocation.
   const names = all.map((record) => record.event);
@@ -84,6 +86,7 @@ async function expectTornDown(
     event: "session.revoked",
     method: "inline-deny",
     policyName: expect.stringMatching(new RegExp(`^taskaccess-revoke-\\d+-ta-${task}-${recorded.session}$`)),
+    confirmation,
   });
   expect(events.at(-1)).toMatchObject({ event: "session.end", exitCode, revoked: true });
   // The child's credentials are refused now; the concurrent session of the same role is not.
@@ -179,7 +182,7 @@ describe("exit paths of taskaccess run", () => {
     running.child.kill("SIGINT");
     const run = await running.done;
     expect(readFileSync(signals, "utf8")).toBe("SIGINT\n");
-    const { events } = await expectTornDown(run, out, "deploy", "killed by SIGINT, exit 130", 130);
+    const { events } = await expectTornDown(run, out, "deploy", "killed by SIGINT, exit 130", 130, "skipped");
     expect(processExit(events)).toEqual({ code: null, signal: "SIGINT", timedOut: false });
   });
 
@@ -193,7 +196,14 @@ describe("exit paths of taskaccess run", () => {
     running.child.kill("SIGTERM");
     const run = await running.done;
     expect(readFileSync(signals, "utf8")).toBe("SIGTERM\n");
-    const { events } = await expectTornDown(run, out, "deploy", "killed by SIGTERM, exit 143", 143);
+    const { events } = await expectTornDown(
+      run,
+      out,
+      "deploy",
+      "killed by SIGTERM, exit 143",
+      143,
+      "skipped",
+    );
     expect(processExit(events)).toEqual({ code: null, signal: "SIGTERM", timedOut: false });
   });
 
@@ -273,14 +283,21 @@ describe("exit paths of taskaccess run", () => {
     // No credentials.issued, so no assumed-role id: the unconfirmed session is revoked by its name
     // (the revoker looks the role's id up with GetRole), and the run ends with exit 130, revoked.
     const events = sessionRecords(readLog(project.logPath), start.session);
-    expect(events.map((record) => record.event)).toEqual(["session.start", "session.revoked", "session.end"]);
-    expect(events[1]).toMatchObject({
+    expect(events.map((record) => record.event)).toEqual([
+      "session.start",
+      "revocation.ready",
+      "session.revoked",
+      "session.end",
+    ]);
+    expect(events[2]).toMatchObject({
       event: "session.revoked",
       sessionName: start.sessionName,
       method: "inline-deny",
       policyName: expect.stringMatching(new RegExp(`^taskaccess-revoke-\\d+-${start.sessionName}$`)),
+      // No credentials were ever held, so there was nothing to confirm with.
+      confirmation: "skipped",
     });
-    expect(events[2]).toMatchObject({ event: "session.end", exitCode: 130, revoked: true });
+    expect(events[3]).toMatchObject({ event: "session.end", exitCode: 130, revoked: true });
     expect(project.sandbox.journal.find({ operation: "GetRole" }).slice(getRoleBefore)).toContainEqual(
       expect.objectContaining({ accessKeyId: project.base.accessKeyId, decision: "allow", status: 200 }),
     );

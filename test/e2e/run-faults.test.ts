@@ -94,7 +94,12 @@ describe("a slow STS", () => {
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     const events = eventsOf(lastSession());
-    expect(events.map((event) => event.event)).toEqual(["session.start", "session.revoked", "session.end"]);
+    expect(events.map((event) => event.event)).toEqual([
+      "session.start",
+      "revocation.ready",
+      "session.revoked",
+      "session.end",
+    ]);
     expect(events.at(-1)).toMatchObject({ exitCode: 69, revoked: true });
   }, 30_000);
 

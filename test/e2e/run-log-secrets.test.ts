@@ -84,6 +84,7 @@ describe("secrets", () => {
     const events = sessionRecords(readLog(project.logPath), recorded.session);
     expect(events.map((record) => record.event)).toEqual([
       "session.start",
+      "revocation.ready",
       "credentials.issued",
       "process.start",
       "process.exit",
@@ -123,6 +124,7 @@ describe("secrets", () => {
     if (!start) throw new Error("no session.start");
     expect(sessionRecords(readLog(project.logPath), start.session).map((record) => record.event)).toEqual([
       "session.start",
+      "revocation.ready",
       "session.end",
     ]);
   });

@@ -69,7 +69,7 @@ describe("20 runs in parallel on one role and one log", () => {
 
     const records = readLog(project.logPath);
     const count = (event: string) => records.filter((record) => record.event === event).length;
-    // The witness has written session.start .. process.start so far.
+    // The witness has written session.start, revocation.ready, credentials.issued, process.start so far.
     expect(count("session.start")).toBe(RUNS + 1);
     expect(count("credentials.issued")).toBe(RUNS + 1);
     expect(count("process.start")).toBe(RUNS + 1);
@@ -77,7 +77,7 @@ describe("20 runs in parallel on one role and one log", () => {
     expect(count("session.revoked")).toBe(RUNS);
     expect(count("revocation.failed")).toBe(0);
     expect(count("session.end")).toBe(RUNS);
-    expect(records.length).toBe(RUNS * FULL_SESSION.length + 3);
+    expect(records.length).toBe(RUNS * FULL_SESSION.length + 4);
     // seq 1..N with no gap, in file order.
     expect(records.map((record) => record.seq)).toEqual(records.map((_, index) => index + 1));
     for (const r of recorded) {

@@ -81,6 +81,7 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
     await expectWorking(project, sessionCredentials(recorded), "the killed run's session, before revoke");
     expect(sessionRecords(readLog(project.logPath), recorded.session).map((record) => record.event)).toEqual([
       "session.start",
+      "revocation.ready",
       "credentials.issued",
       "process.start",
     ]);
@@ -102,6 +103,7 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
     const events = sessionRecords(readLog(project.logPath), recorded.session);
     expect(events.map((record) => record.event)).toEqual([
       "session.start",
+      "revocation.ready",
       "credentials.issued",
       "process.start",
       "session.revoked",
@@ -150,6 +152,7 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
     expect(assumeRole.answered(), "AssumeRole still unanswered when taskaccess died").toEqual([]);
     expect(sessionRecords(readLog(project.logPath), start.session).map((record) => record.event)).toEqual([
       "session.start",
+      "revocation.ready",
     ]);
     expect(existsSync(out)).toBe(false);
 
@@ -170,6 +173,7 @@ describe("revoke --pending after taskaccess was killed with SIGKILL", () => {
     await expectRevoked(project, credentials, "the session STS issued, after revoke --pending");
     expect(sessionRecords(readLog(project.logPath), start.session).map((record) => record.event)).toEqual([
       "session.start",
+      "revocation.ready",
       "session.revoked",
     ]);
   });

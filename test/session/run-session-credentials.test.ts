@@ -120,6 +120,7 @@ describe("runSession with --credentials server", () => {
           throw new Error("a run without a timeout has nothing to pre-arm");
         },
         deleteExpired: async () => [],
+        prepare: async () => ({ via: "caller" as const, boundary: { state: "none" as const } }),
       },
       runner: {
         run: async (input) => {
@@ -175,6 +176,7 @@ describe("runSession with --credentials server", () => {
     ]);
     expect(events.map((event) => [event.event, event.sessionName ?? null, event.refresh ?? null])).toEqual([
       ["session.start", "ta-deploy-abcdefghijkl", null],
+      ["revocation.ready", null, null],
       ["credentials.issued", "ta-deploy-abcdefghijkl", null],
       ["process.start", null, null],
       ["credentials.issued", "ta-deploy-abcdefghijkl-r1", 1],

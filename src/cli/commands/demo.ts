@@ -25,10 +25,13 @@ export function demoCommand(ctx: CliContext): Command {
             : {}),
         },
       });
-      const ok = result.runExitCode === 0 && result.deniedAfter && result.chainOk;
+      const ok =
+        result.runExitCode === 0 && result.deniedAfter && result.chainOk && result.confirmedAfterMs !== null;
       if (options.json) {
-        const { runExitCode, deniedAfter, chainOk, chainHead, records } = result;
-        ctx.io.stdout(stringifyJson({ ok, runExitCode, deniedAfter, chainOk, chainHead, records }));
+        const { runExitCode, deniedAfter, chainOk, chainHead, records, confirmedAfterMs } = result;
+        ctx.io.stdout(
+          stringifyJson({ ok, runExitCode, deniedAfter, chainOk, chainHead, confirmedAfterMs, records }),
+        );
         if (!ok) ctx.exitCode = ExitCode.internal;
         return;
       }
@@ -45,7 +48,7 @@ export function demoCommand(ctx: CliContext): Command {
       );
       if (!ok) {
         throw new TaskAccessError(
-          `the demo did not behave as designed (run exit ${result.runExitCode}, denied after: ${result.deniedAfter}, chain: ${result.chainOk ? "intact" : "broken"})`,
+          `the demo did not behave as designed (run exit ${result.runExitCode}, denied after: ${result.deniedAfter}, refusal seen: ${result.confirmedAfterMs !== null}, chain: ${result.chainOk ? "intact" : "broken"})`,
           {
             exitCode: ExitCode.internal,
             hint: "this is a bug in taskaccess; please report it with the output above",
@@ -53,7 +56,7 @@ export function demoCommand(ctx: CliContext): Command {
         );
       }
       ctx.io.stdout(
-        `${c.green("✓")} the child got exactly the task's access, and lost it the moment the task ended; the log proves it.\n`,
+        `${c.green("✓")} the child got exactly the task's access, and lost it when the task ended: AWS refused the credentials ${((result.confirmedAfterMs ?? 0) / 1000).toFixed(1)} s after the deny was written (propagation); the log proves it.\n`,
       );
     });
 }

@@ -1,10 +1,11 @@
 import { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { TaskAccessError, UsageError } from "../../errors.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
+import { revokerRolesOf } from "../revoker-roles.js";
 
 interface GcOptions extends AwsFlags {
   role?: string[];
@@ -24,24 +25,55 @@ export function gcCommand(ctx: CliContext): Command {
     .action(async (options: GcOptions, cmd: Command) => {
       const { createIamRevoker } = await import("../../aws/iam-revoker.js");
       const { loadSessions } = await import("../../session/load-sessions.js");
+      const { iamRegionFor } = await import("../../aws/iam-partition.js");
+      const stsRegionFor = (env: Readonly<Record<string, string | undefined>>, arns: string[]) =>
+        env.AWS_REGION || (arns[0] ? iamRegionFor(arns[0]) : undefined);
       let roles = options.role ?? [];
+      // The log also says which revoker role each task named: read it even with --role, and go
+      // without it only when --role was given and there is no log (a role in another account is
+      // then tidied by a session of itself).
+      const { sessions } = await locateLog(ctx, cmd, options.log)
+        .then(loadSessions)
+        .catch((error: unknown) => {
+          if (roles.length === 0 || options.log !== undefined) throw error;
+          return { sessions: [] };
+        });
       if (roles.length === 0) {
-        const { sessions } = await loadSessions(await locateLog(ctx, cmd, options.log));
         roles = [...new Set(sessions.flatMap((session) => (session.role ? [session.role] : [])))];
         if (roles.length === 0) throw new UsageError("the session log names no role", "give --role ARN");
       }
+      const clientOptions = await awsClientOptions(options, ctx.io.env);
+      const sts = {
+        ...clientOptions.sts,
+        region: clientOptions.sts.region ?? stsRegionFor(ctx.io.env, roles),
+      };
       const revoker = createIamRevoker({
-        ...awsClientOptions(options, ctx.io.env),
+        ...clientOptions.iam,
+        sts,
+        revokerRoleFor: revokerRolesOf(sessions),
         clock: { now: Date.now },
       });
+      // One role that cannot be cleaned up (no permission there) does not stop the others.
       const deleted: Record<string, string[]> = {};
-      for (const role of roles) deleted[role] = await revoker.deleteExpired(role);
+      const failed: Record<string, string> = {};
+      for (const role of roles) {
+        try {
+          deleted[role] = await revoker.deleteExpired(role);
+        } catch (error) {
+          if (!(error instanceof TaskAccessError)) throw error;
+          failed[role] = error.hint ? `${error.message} (${error.hint})` : error.message;
+          if (ctx.exitCode === 0) ctx.exitCode = error.exitCode;
+        }
+      }
       if (options.json) {
-        ctx.io.stdout(stringifyJson({ roles: deleted }));
+        ctx.io.stdout(stringifyJson({ roles: deleted, failed }));
         return;
       }
       for (const [role, names] of Object.entries(deleted)) {
         ctx.io.stdout(`${role}: ${names.length === 0 ? "nothing expired" : `deleted ${names.join(", ")}`}\n`);
+      }
+      for (const [role, message] of Object.entries(failed)) {
+        ctx.io.stderr(`${ctx.err.red("error")}: ${role}: ${message}\n`);
       }
     });
 }

@@ -3,14 +3,18 @@ import { dirname } from "node:path";
 import { Command } from "commander";
 import { isProcessAlive } from "../../audit/file-lock.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import type { CallerIdentity } from "../../session/ports.js";
 import type { RevokeReport } from "../../session/revoke-sessions.js";
 import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
+import { revokerRolesOf } from "../revoker-roles.js";
 
 interface RevokeOptions extends AwsFlags {
   pending?: boolean;
+  verify?: boolean;
+  fix?: boolean;
   log?: string;
   json?: boolean;
 }
@@ -18,9 +22,16 @@ interface RevokeOptions extends AwsFlags {
 // `taskaccess revoke SESSION | --pending`: finishes what a killed run or a failing IAM left open.
 export function revokeCommand(ctx: CliContext): Command {
   return addAwsOptions(new Command("revoke"))
-    .description("revoke a session now, or every session left unrevoked (--pending)")
+    .description(
+      "revoke a session now, or every session left unrevoked (--pending); check that IAM still denies the revoked ones (--verify)",
+    )
     .argument("[session]", "session id or session name (ta-…)")
     .option("--pending", "every session whose revocation failed, or whose taskaccess died, while unexpired")
+    .option(
+      "--verify",
+      "check that IAM still denies every unexpired session the log calls revoked (exit 1 if not)",
+    )
+    .option("--fix", "with --verify: revoke again every session whose deny is gone")
     .option("--log <path>", "session log file (default: as for run)")
     .option("--json", "print one JSON object")
     .action(async (id: string | undefined, options: RevokeOptions, cmd: Command) => {
@@ -32,6 +43,57 @@ export function revokeCommand(ctx: CliContext): Command {
       const { createRoleLock } = await import("../../session/role-lock.js");
       const { findPendingSessions } = await import("../../session/session-summary.js");
       const { openAuditLog } = await import("../open-audit-log.js");
+      if (options.fix && !options.verify) {
+        throw new UsageError("--fix goes with --verify", "`taskaccess revoke --verify --fix`");
+      }
+      if (options.verify) {
+        if (id !== undefined || options.pending) {
+          throw new UsageError("give --verify alone, without a session or --pending");
+        }
+        const { runRevokeVerify } = await import("./revoke-verify.js");
+        const { createRolePolicyReader } = await import("../../aws/role-policy-reader.js");
+        const path = await locateLog(ctx, cmd, options.log);
+        const loaded = await loadSessions(path);
+        const clientOptions = await awsClientOptions(options, ctx.io.env);
+        const firstRole = loaded.sessions.find((session) => session.role)?.role;
+        const sts = {
+          ...clientOptions.sts,
+          region:
+            clientOptions.sts.region ??
+            (ctx.io.env.AWS_REGION || (firstRole ? iamRegionFor(firstRole) : undefined)),
+        };
+        // Asked once, and only when a role is read or a session revoked again.
+        let caller: Promise<CallerIdentity> | undefined;
+        const whoAmI = () => {
+          caller ??= createStsIssuer(sts).callerIdentity();
+          return caller;
+        };
+        const host = hostname();
+        const revoker = createIamRevoker({
+          ...clientOptions.iam,
+          sts,
+          callerAccount: async () => (await whoAmI()).account,
+          revokerRoleFor: revokerRolesOf(loaded.sessions),
+          clock: { now: Date.now },
+          serialize: createRoleLock({ directory: dirname(path), host, clock: { now: Date.now } }),
+        });
+        await runRevokeVerify(ctx, {
+          logPath: path,
+          loaded,
+          fix: options.fix === true,
+          json: options.json === true,
+          reader: createRolePolicyReader(revoker.contextFor),
+          revokeAgain: async (targets) =>
+            revokeSessions(targets, {
+              revoker,
+              audit: await openAuditLog({ flag: path, env: ctx.io.env, cwd: ctx.io.cwd }),
+              clock: { now: Date.now },
+              host,
+              revokedBy: (await whoAmI()).arn,
+            }),
+        });
+        return;
+      }
       if ((id === undefined) === !options.pending) {
         throw new UsageError(
           id === undefined
@@ -56,20 +118,23 @@ export function revokeCommand(ctx: CliContext): Command {
         return;
       }
       const audit = await openAuditLog({ flag: path, env: ctx.io.env, cwd: ctx.io.cwd });
-      const clientOptions = awsClientOptions(options, ctx.io.env);
+      const clientOptions = await awsClientOptions(options, ctx.io.env);
       // Who revokes needs only some STS endpoint: with no region configured, the one of the
       // partition of the roles at hand (the log and the ARN say enough; issue 11).
       const firstRole = targets.find((target) => target.role)?.role;
-      const issuer = createStsIssuer({
-        ...clientOptions,
+      const sts = {
+        ...clientOptions.sts,
         region:
-          clientOptions.region ??
+          clientOptions.sts.region ??
           (ctx.io.env.AWS_REGION || (firstRole ? iamRegionFor(firstRole) : undefined)),
-      });
-      const caller = await issuer.callerIdentity();
+      };
+      const caller = await createStsIssuer(sts).callerIdentity();
       const reports = await revokeSessions(targets, {
         revoker: createIamRevoker({
-          ...clientOptions,
+          ...clientOptions.iam,
+          sts,
+          callerAccount: async () => caller.account,
+          revokerRoleFor: revokerRolesOf(sessions),
           clock: { now: Date.now },
           serialize: createRoleLock({ directory: dirname(audit.path), host, clock: { now: Date.now } }),
         }),

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { exitStatusOf } from "../../session/exit-status.js";
+import type { CallerIdentity, CredentialIssuer } from "../../session/ports.js";
 import type { RunOutcome } from "../../session/run-session.js";
 import { parseDuration } from "../../task/duration.js";
 import { parseParamFlags } from "../../task/params.js";
@@ -25,6 +26,8 @@ interface RunOptions extends AwsFlags {
   credentials?: string;
   isolation?: string;
   revokeWithin?: string;
+  confirm?: boolean;
+  confirmWithin?: string;
   json?: boolean;
 }
 
@@ -51,6 +54,11 @@ export function runCommand(ctx: CliContext): Command {
       "--revoke-within <duration>",
       "after the first SIGINT, SIGTERM or SIGHUP, revoke within this time even if the command is still cleaning up (default 5s)",
     )
+    .option(
+      "--confirm-within <duration>",
+      "after revoking, check with the session's own credentials that AWS refuses them, for up to this long (default 30s)",
+    )
+    .option("--no-confirm", "do not check that AWS refuses the revoked credentials (recorded as skipped)")
     .option("--print-env", "print the names of the variables the command gets and loses, then stop")
     .option(
       "--json",
@@ -59,6 +67,7 @@ export function runCommand(ctx: CliContext): Command {
     .action(async (taskName: string, command: string[], options: RunOptions, cmd: Command) => {
       const { createIamRevoker } = await import("../../aws/iam-revoker.js");
       const { createStsIssuer } = await import("../../aws/sts-issuer.js");
+      const { createRevocationConfirmer } = await import("../../aws/confirm-revocation.js");
       const { buildChildEnv } = await import("../../session/child-env.js");
       const { createRoleLock } = await import("../../session/role-lock.js");
       const { openAuditLog } = await import("../open-audit-log.js");
@@ -116,6 +125,7 @@ export function runCommand(ctx: CliContext): Command {
       // refused now, before anything is issued.
       iamRegionFor(plan.task.role);
       const stsDeadlineMs = parseStsDeadline(io.env.TASKACCESS_STS_DEADLINE);
+      const confirmWithinMs = parseConfirmWithin(options.confirmWithin);
       const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
       const isolation = prepareIsolation({
         requested: plan.isolation,
@@ -128,7 +138,8 @@ export function runCommand(ctx: CliContext): Command {
         gid: process.getgid?.() ?? 0,
       });
       if (isolation.warning) io.stderr(`${ctx.err.yellow("warning")}: ${isolation.warning}\n`);
-      const clientOptions = awsClientOptions(options, io.env, plan.task.region);
+      const clientOptions = await awsClientOptions(options, io.env, plan.task.region);
+      const issuer = sharedCallerIdentity(createStsIssuer(clientOptions.sts));
       const signals = io.signals;
       const interrupt = new AbortController();
       let interruptedBy: NodeJS.Signals | undefined;
@@ -140,9 +151,14 @@ export function runCommand(ctx: CliContext): Command {
       for (const { signal, listener } of listeners) signals?.on(signal, listener);
       try {
         const outcome = await runSession(plan, {
-          issuer: createStsIssuer(clientOptions),
+          issuer,
           revoker: createIamRevoker({
-            ...clientOptions,
+            ...clientOptions.iam,
+            sts: clientOptions.sts,
+            callerAccount: async () => (await issuer.callerIdentity()).account,
+            revokerRoleFor: () => plan.task.revoker,
+            revokerSessionName: `taskaccess-revoker-${plan.sessionId}`,
+            sourceIdentity: plan.sourceIdentity,
             clock: { now: Date.now },
             serialize: createRoleLock({
               directory: dirname(audit.path),
@@ -163,6 +179,18 @@ export function runCommand(ctx: CliContext): Command {
           interruptedBy: () => interruptedBy,
           warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
           stsDeadline: { ms: stsDeadlineMs, signal: AbortSignal.timeout(stsDeadlineMs) },
+          ...(options.confirm === false
+            ? {}
+            : {
+                confirm: {
+                  confirmer: createRevocationConfirmer({
+                    iam: clientOptions.iam,
+                    now: Date.now,
+                    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+                  }),
+                  withinMs: confirmWithinMs,
+                },
+              }),
         });
         // Nothing was ever granted: the failure is reported like any error before the session.
         if (outcome.failure && outcome.sessions === 0) throw outcome.failure;
@@ -195,7 +223,7 @@ function summarize(ctx: CliContext, task: string, outcome: RunOutcome): string {
       ? `${cause}command exit ${commandCode}, exit ${outcome.exitCode}`
       : `${cause}exit ${outcome.exitCode}`;
   const head = `taskaccess: task ${task}, session ${outcome.sessionName}, ${how}, ${seconds}s`;
-  if (outcome.revoked) return `${head}, ${c.green("access revoked")}\n`;
+  if (outcome.revoked) return `${head}, ${c.green("access revoked")}${describeConfirmation(ctx, outcome)}\n`;
   const until = outcome.expiration?.toISOString() ?? "their expiry";
   return `${head}, ${c.red.bold(`REVOCATION FAILED: the credentials stay valid until ${until}`)} (${outcome.revocationError?.message ?? "unknown error"}); run \`taskaccess revoke --pending\`\n`;
 }
@@ -218,15 +246,31 @@ function parseStsDeadline(value: string | undefined): number {
 
 // --revoke-within: a duration as in the task file (5s, 1m), from 1 s to 5 minutes.
 function parseRevokeWithin(value: string): number {
+  return parseDurationFlag("--revoke-within", value, "5m", "give a duration such as 5s (the default) or 1m");
+}
+
+// --confirm-within: how long to wait for AWS to refuse the revoked credentials, 1 s to 10 minutes.
+function parseConfirmWithin(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONFIRM_WITHIN_MS;
+  return parseDurationFlag(
+    "--confirm-within",
+    value,
+    "10m",
+    "give a duration such as 30s (the default) or 2m, or --no-confirm",
+  );
+}
+
+// A flag's duration (as in the task file: 5s, 1m) from 1 s to `most`, in milliseconds.
+function parseDurationFlag(flag: string, value: string, most: string, hint: string): number {
   const seconds = parseDuration(value);
-  if (seconds === undefined || seconds < 1 || seconds > 300) {
-    throw new UsageError(
-      `--revoke-within ${JSON.stringify(value)} is not a duration from 1s to 5m`,
-      "give a duration such as 5s (the default) or 1m",
-    );
+  if (seconds === undefined || seconds < 1 || seconds > (parseDuration(most) ?? 0)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a duration from 1s to ${most}`, hint);
   }
   return seconds * 1000;
 }
+
+/** IAM propagation usually takes seconds; 30 s bounds what a run's end may wait for it. */
+const DEFAULT_CONFIRM_WITHIN_MS = 30_000;
 
 function safeUserName(): string | undefined {
   try {
@@ -234,4 +278,33 @@ function safeUserName(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+// One GetCallerIdentity per run: the revoker needs the caller's account that the run already asked for.
+function sharedCallerIdentity(issuer: CredentialIssuer): CredentialIssuer {
+  let caller: Promise<CallerIdentity> | undefined;
+  return {
+    ...issuer,
+    callerIdentity: (signal) => {
+      caller ??= issuer.callerIdentity(signal);
+      return caller;
+    },
+  };
+}
+
+// What the summary says about the revocation's confirmation: how soon AWS refused the session, or
+// that it had not yet within the wait (the deny is written; IAM propagation is not done).
+function describeConfirmation(ctx: CliContext, outcome: RunOutcome): string {
+  const confirmation = outcome.confirmation;
+  if (!confirmation || confirmation.seen + confirmation.notSeen === 0) return " (not confirmed)";
+  if (confirmation.notSeen > 0) {
+    return ctx.err.yellow(
+      ` (deny written, but AWS still did not refuse the credentials after ${seconds(confirmation.withinMs)}: IAM propagation; see docs/security-model.md)`,
+    );
+  }
+  return ` (AWS refused the credentials ${seconds(confirmation.maxAfterMs ?? 0)} after the deny was written)`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
