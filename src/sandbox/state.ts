@@ -11,6 +11,7 @@ import {
   type PropagationSetting,
   recordChange,
 } from "./propagation.js";
+import { bucketFromWorld } from "./s3-buckets.js";
 import { checkWorldReferences, type World } from "./world.js";
 
 export interface UserEntity {
@@ -88,19 +89,61 @@ export interface SessionKey {
 
 export type CredentialRecord = LongTermKey | SessionKey;
 
+/** The two Object Lock retention modes (botocore s3 model, shape ObjectLockRetentionMode). */
+export type RetentionMode = "GOVERNANCE" | "COMPLIANCE";
+
+/** An object version's Object Lock retention: protected until `retainUntil` (epoch ms). */
+export interface ObjectRetention {
+  mode: RetentionMode;
+  retainUntil: number;
+}
+
+/** A bucket's default retention (DefaultRetention: a mode with Days or Years, never both). */
+export interface DefaultRetention {
+  mode: RetentionMode;
+  days?: number | undefined;
+  years?: number | undefined;
+}
+
+/** Object Lock is on for the bucket; new object versions get `defaultRetention` when it is set. */
+export interface ObjectLockSettings {
+  defaultRetention?: DefaultRetention | undefined;
+}
+
 export interface S3Object {
   body: Buffer;
   etag: string;
   contentType: string;
   lastModified: number;
   metadata: Record<string, string>;
+  /** "null" unless written while versioning was Enabled (Amazon S3 User Guide, "Working with versioning"). */
+  versionId: string;
+  retention?: ObjectRetention | undefined;
 }
+
+/** A delete marker: a version without content that hides the key (Amazon S3 User Guide, "Working with delete markers"). */
+export interface DeleteMarker {
+  deleteMarker: true;
+  versionId: string;
+  lastModified: number;
+}
+
+export type ObjectVersion = S3Object | DeleteMarker;
+
+/** GetBucketVersioning's Status; a bucket whose versioning was never set has none. */
+export type VersioningStatus = "Enabled" | "Suspended";
 
 export interface Bucket {
   name: string;
   account: string;
   createDate: number;
+  /** Each key's current version when it is an object (not a delete marker): what ListObjects sees. */
   objects: Map<string, S3Object>;
+  /** Every version of each key, newest first; s3-versions.ts changes it and keeps `objects` in step. */
+  versions: Map<string, ObjectVersion[]>;
+  versioning?: VersioningStatus | undefined;
+  /** Present once Object Lock is enabled (it cannot be disabled again). */
+  objectLock?: ObjectLockSettings | undefined;
 }
 
 // Everything the sandbox knows, in memory: the world it was started with, plus what clients did.
@@ -171,8 +214,9 @@ export class SandboxState {
           managed: role.managedPolicies ?? [],
         });
       }
-      for (const bucket of account.buckets ?? []) {
-        this.buckets.set(bucket, { name: bucket, account: account.id, createDate: now, objects: new Map() });
+      for (const entry of account.buckets ?? []) {
+        const bucket = bucketFromWorld(entry, account.id, now);
+        this.buckets.set(bucket.name, bucket);
       }
     }
   }

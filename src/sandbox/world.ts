@@ -23,6 +23,27 @@ export const propagationSetting = z.strictObject({
   jitterMs: z.optional(propagationMs),
 });
 
+const bucketName = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/));
+/** At most 100 years ("The maximum retention period is 100 years", Amazon S3 User Guide, "Managing Object Lock"). */
+const retentionPeriod = z.int().check(z.gte(1), z.lte(36_500));
+/** A default retention: a mode with days or years, never both (botocore s3 model, DefaultRetention). */
+const defaultRetention = z.union([
+  z.strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), days: retentionPeriod }),
+  z.strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), years: z.int().check(z.gte(1), z.lte(100)) }),
+]);
+/**
+ * A bucket of the world: its name, or `{ name, versioning?: true, objectLock?: true | { mode, days | years } }`
+ * (Object Lock turns versioning on, as CreateBucket's x-amz-bucket-object-lock-enabled does).
+ */
+export const worldBucket = z.union([
+  bucketName,
+  z.strictObject({
+    name: bucketName,
+    versioning: z.optional(z.literal(true)),
+    objectLock: z.optional(z.union([z.literal(true), defaultRetention])),
+  }),
+]);
+
 export const worldSchema = z.strictObject({
   accounts: z
     .array(
@@ -70,7 +91,7 @@ export const worldSchema = z.strictObject({
             }),
           ),
         ),
-        buckets: z.optional(z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)))),
+        buckets: z.optional(z.array(worldBucket)),
       }),
     )
     .check(z.minLength(1)),
@@ -80,6 +101,7 @@ export const worldSchema = z.strictObject({
 
 export type World = z.infer<typeof worldSchema>;
 export type FaultStep = z.infer<typeof faultStep>;
+export type WorldBucket = z.infer<typeof worldBucket>;
 export type PropagationInput = z.infer<typeof propagationSetting>;
 
 export const DEFAULT_ACCOUNT = "123456789012";

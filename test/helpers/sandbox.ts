@@ -24,7 +24,7 @@ import {
   type StartSandboxOptions,
   startSandbox,
 } from "../../src/sandbox/start-sandbox.js";
-import { defaultWorld, type World } from "../../src/sandbox/world.js";
+import { defaultWorld, type World, type WorldBucket } from "../../src/sandbox/world.js";
 
 // As in run-cli.ts, without importing it (it loads the whole CLI).
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
@@ -517,4 +517,73 @@ export function startSandboxProcess(args: string[], timeoutMs = 15_000): Promise
 // secret that already ends in it unchanged, about one run in sixty).
 export function wrongSecret(secret: string): string {
   return `${secret.slice(0, -1)}${secret.endsWith("x") ? "y" : "x"}`;
+}
+
+/** A role of worldForS3(): s3:* on every bucket, assumable by user/base (narrow it with a session policy). */
+export const S3_TESTER = `arn:aws:iam::${ACCOUNT}:role/s3-tester`;
+
+// worldWithAdmin() with the buckets given (world-file entries: names or { name, versioning, objectLock })
+// in place of the default ones, and role/s3-tester for permission tests on any of them.
+export function worldForS3(buckets: WorldBucket[]): World {
+  const world = worldWithAdmin();
+  const account = world.accounts[0];
+  if (!account) throw new Error("the default world has no account");
+  account.buckets = buckets;
+  account.roles = [
+    ...(account.roles ?? []),
+    {
+      name: "s3-tester",
+      trust: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+          },
+        ],
+      },
+      policies: {
+        s3: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] },
+      },
+    },
+  ];
+  return world;
+}
+
+export interface PythonResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Runs a Python script (boto3 is installed) against the sandbox, with the credentials and endpoint in
+// the environment (AWS_ACCESS_KEY_ID …, AWS_ENDPOINT_URL) and no AWS config files. Asynchronous, as
+// the sandbox runs in this process.
+export function runPython(
+  sandbox: SandboxAddress,
+  credentials: Credentials,
+  script: string,
+): Promise<PythonResult> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ENDPOINT_URL: sandbox.endpoint,
+    AWS_MAX_ATTEMPTS: "1",
+  };
+  if (credentials.sessionToken) env.AWS_SESSION_TOKEN = credentials.sessionToken;
+  return new Promise((resolve, reject) => {
+    execFile("python3", ["-c", script], { env, encoding: "utf8" }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") {
+        reject(error);
+        return;
+      }
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
 }
