@@ -13,6 +13,7 @@ export const SESSION_EVENT_TYPES = [
   "credentials.issued",
   "revocation.armed",
   "process.start",
+  "session.lease",
   "process.exit",
   "session.revoked",
   "revocation.failed",
@@ -60,6 +61,11 @@ export type SessionStartEvent = EventCommon & {
   credentialDelivery?: "env" | "server" | "file" | undefined;
   /** How the command was isolated (`run --isolation`); absent in logs before it existed. */
   isolation?: "namespace" | "none" | undefined;
+  /**
+   * Runs on an S3 log only: how long each lease lasts. Another machine takes a session whose lease
+   * has lapsed (this long after its start or its last session.lease) as abandoned.
+   */
+  leaseSeconds?: number | undefined;
   /** The task's `revoker` role, or null; absent in logs before it existed. */
   revoker?: string | null | undefined;
 };
@@ -113,6 +119,13 @@ export type ProcessStartEvent = EventCommon & {
   argv: string[];
   cwd: string;
   pid: number;
+};
+
+/** S3 logs: written every minute or so while the command runs; the run is alive until `until`. */
+export type SessionLeaseEvent = EventCommon & {
+  event: "session.lease";
+  /** ISO 8601. */
+  until: string;
 };
 
 export type ProcessExitEvent = EventCommon & {
@@ -179,6 +192,7 @@ export type SessionEvent =
   | CredentialsIssuedEvent
   | RevocationArmedEvent
   | ProcessStartEvent
+  | SessionLeaseEvent
   | ProcessExitEvent
   | SessionRevokedEvent
   | RevocationFailedEvent

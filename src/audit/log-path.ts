@@ -1,4 +1,5 @@
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { formatS3Location, isS3Location, parseS3Location } from "./s3-location.js";
 
 export interface LogPathInput {
   /** `--log PATH`. */
@@ -25,15 +26,21 @@ export function resolveLogPath(input: LogPathInput): string {
   const { env, homedir } = input;
   const cwd = input.cwd ?? process.cwd();
   const flag = nonEmpty(input.flag);
-  if (flag) return resolve(cwd, expandHome(flag, homedir));
+  if (flag) return local(flag) ?? resolve(cwd, expandHome(flag, homedir));
   const fromEnv = nonEmpty(env.TASKACCESS_LOG);
-  if (fromEnv) return resolve(cwd, expandHome(fromEnv, homedir));
+  if (fromEnv) return local(fromEnv) ?? resolve(cwd, expandHome(fromEnv, homedir));
   const fromTaskFile = nonEmpty(input.taskFileLog);
-  if (fromTaskFile) return insideTaskFileDir(input.taskFileDir ?? cwd, fromTaskFile);
+  if (fromTaskFile) return local(fromTaskFile) ?? insideTaskFileDir(input.taskFileDir ?? cwd, fromTaskFile);
   // The XDG Base Directory spec says a relative XDG_STATE_HOME is invalid and must be ignored.
   const stateHome = nonEmpty(env.XDG_STATE_HOME);
   if (stateHome && isAbsolute(stateHome)) return join(stateHome, STATE_SUBPATH);
   return join(resolve(homedir), ".local", "state", STATE_SUBPATH);
+}
+
+// An S3 log (s3://BUCKET/PREFIX/) is taken as written, with its prefix ending in "/"; a path is
+// not: undefined.
+function local(value: string): string | undefined {
+  return isS3Location(value) ? formatS3Location(parseS3Location(value)) : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -10,7 +10,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 type ConfigFile = Record<string, Record<string, string | undefined> | undefined>;
 
 /** The services taskaccess calls, by their SDK service id (botocore/data/<service>/…/service-2.json serviceId). */
-export type EndpointService = "IAM" | "STS";
+export type EndpointService = "IAM" | "STS" | "S3";
 
 export interface EndpointSources {
   env: Env;

@@ -12,6 +12,8 @@ const SHOWN_FIELDS: Record<string, string[]> = {
     "argv",
     "pid",
     "isolation",
+    "revoker",
+    "leaseSeconds",
   ],
   "credentials.issued": [
     "assumedRoleId",
@@ -24,6 +26,7 @@ const SHOWN_FIELDS: Record<string, string[]> = {
   "process.start": ["argv", "cwd", "pid"],
   "process.exit": ["code", "signal", "durationMs", "timedOut", "error"],
   "revocation.ready": ["via", "revokerRole", "boundary"],
+  "session.lease": ["until"],
   "revocation.armed": ["policyName", "activeFrom"],
   "session.revoked": [
     "policyName",

@@ -8,8 +8,8 @@ import { runEnding } from "./run-ending.js";
 export const SUMMARY_HEADER = [
   "### taskaccess sessions",
   "",
-  "| task | session | actor | exit | duration | revoked |",
-  "| --- | --- | --- | ---: | ---: | --- |",
+  "| task | session | actor | exit | duration | revoked | log head |",
+  "| --- | --- | --- | ---: | ---: | --- | --- |",
 ];
 
 // In GitHub Actions, one row per session in the job summary; failing to write it only warns.
@@ -17,6 +17,7 @@ export async function appendGithubSummary(
   ctx: CliContext,
   plan: RunPlan,
   outcome: RunOutcome,
+  logHead?: string | undefined,
 ): Promise<void> {
   // "Adding a job summary": https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#adding-a-job-summary
   const path = ctx.io.env.GITHUB_STEP_SUMMARY;
@@ -26,7 +27,7 @@ export async function appendGithubSummary(
       if (error.code === "ENOENT") return "";
       throw error;
     });
-    const row = summaryRow(plan, outcome);
+    const row = summaryRow(plan, outcome, logHead);
     const text = continuesTable(existing)
       ? `${row}\n`
       : `${blankLineAfter(existing)}${SUMMARY_HEADER.join("\n")}\n${row}\n`;
@@ -40,7 +41,7 @@ export async function appendGithubSummary(
 }
 
 // One table row: task, session name, actor, exit code (and how it ended), duration, revoked.
-export function summaryRow(plan: RunPlan, outcome: RunOutcome): string {
+export function summaryRow(plan: RunPlan, outcome: RunOutcome, logHead?: string | undefined): string {
   const ending = runEnding(outcome);
   const how =
     ending.kind === "signal" ? ` (${ending.signal})` : ending.kind === "exit" ? "" : ` (${ending.kind})`;
@@ -54,6 +55,7 @@ export function summaryRow(plan: RunPlan, outcome: RunOutcome): string {
     `${outcome.exitCode}${how}`,
     `${(outcome.durationMs / 1000).toFixed(1)}s`,
     revoked,
+    logHead ? `\`${logHead}\`` : "-",
   ];
   return `| ${cells.join(" | ")} |`;
 }

@@ -1,19 +1,57 @@
 import { homedir, hostname } from "node:os";
-import type { SessionEvent } from "../audit/events.js";
+import { dirname, join } from "node:path";
+import { sha256Hex } from "../audit/chain.js";
+import type { LogRecord, SessionEvent } from "../audit/events.js";
 import { resolveLogPath } from "../audit/log-path.js";
+import { isS3Location } from "../audit/s3-location.js";
 import { SessionLog } from "../audit/session-log.js";
 import type { RunAuditSink } from "../session/run-session.js";
+import type { SessionSummary } from "../session/session-summary.js";
 import type { TaskFile } from "../task/model.js";
+import type { AwsFlags } from "./aws-options.js";
 
 export interface OpenAuditLogInput {
   flag?: string | undefined;
   env: Readonly<Record<string, string | undefined>>;
   taskFile?: TaskFile | undefined;
   cwd: string;
+  /** For an S3 log: the base identity's AWS settings (run's and revoke's flags). */
+  aws?: AwsFlags | undefined;
+  /** For an S3 log: the day each known session started (YYYY/MM/DD), to add records to it. */
+  dayOfSession?: ((session: string) => string | undefined) | undefined;
+  /** `run --log-retention MODE:DAYS`, over TASKACCESS_LOG_RETENTION. */
+  retention?: string | undefined;
+  /** Told about records kept in the local spool because S3 would not take them. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 export interface OpenedAuditLog extends RunAuditSink {
   path: string;
+  /** True for an S3 log: its runs renew a lease that other machines can see. */
+  remote: boolean;
+  /** SHA-256 of the last record this process wrote (the chain head after it), if any. */
+  head: () => string | undefined;
+}
+
+// Tracks the hash of the last record appended: a record's line is exactly its JSON.
+function withHead(
+  path: string,
+  remote: boolean,
+  append: (event: SessionEvent) => Promise<LogRecord>,
+  flush?: () => Promise<void>,
+): OpenedAuditLog {
+  let head: string | undefined;
+  return {
+    path,
+    remote,
+    head: () => head,
+    ...(flush ? { flush } : {}),
+    append: async (event) => {
+      const record = await append(event as SessionEvent);
+      head = sha256Hex(JSON.stringify(record));
+      return record;
+    },
+  };
 }
 
 // Resolves where the log lives and opens it before anything else happens, so that a log that
@@ -27,7 +65,56 @@ export async function openAuditLog(input: OpenAuditLogInput): Promise<OpenedAudi
     homedir: homedir(),
     cwd: input.cwd,
   });
+  if (isS3Location(path)) return openS3AuditLog(path, input);
   const log = await SessionLog.open(path, { host: hostname(), clock: { now: Date.now } });
   // run-session builds its events from the plan; the log checks their shape and chains them.
-  return { path: log.path, append: (event) => log.append(event as SessionEvent) };
+  return withHead(log.path, false, (event) => log.append(event));
+}
+
+// The S3 log: records spooled by an earlier command are sent first; then each append is its own
+// object, written by the base identity.
+async function openS3AuditLog(path: string, input: OpenAuditLogInput): Promise<OpenedAuditLog> {
+  const { parseS3Location } = await import("../audit/s3-location.js");
+  const { S3SessionLog } = await import("../audit/s3-session-log.js");
+  const { createSpool } = await import("../audit/spool.js");
+  const { parseLogRetention } = await import("./log-retention.js");
+  const { logStoreOpener } = await import("./log-store.js");
+  const location = parseS3Location(path);
+  const store = logStoreOpener(input.env, input.aws, input.taskFile?.region)(location.bucket);
+  const spool = createSpool(join(stateHome(input.env), "taskaccess", "spool"));
+  const log = new S3SessionLog({
+    store,
+    location,
+    clock: { now: Date.now },
+    retention: parseLogRetention(input.retention ?? input.env.TASKACCESS_LOG_RETENTION),
+    dayOfSession: input.dayOfSession,
+    spool,
+    warn: input.warn,
+  });
+  const flushed = await spool.flush(location.bucket, store, log.retention());
+  if (flushed.sent > 0)
+    input.warn?.(`sent ${flushed.sent} record(s) an earlier command had kept in ${spool.directory}`);
+  return withHead(
+    log.path,
+    true,
+    (event) => log.append(event),
+    () => log.flush(),
+  );
+}
+
+// For adding records to sessions of an S3 log: the day each started, as its folder has it.
+export function sessionDays(sessions: readonly SessionSummary[]): (session: string) => string | undefined {
+  const days = new Map(sessions.map((s) => [s.session, s.startedAt.slice(0, 10).replaceAll("-", "/")]));
+  return (session) => days.get(session);
+}
+
+// Where a log's role locks live: beside a local log; in the state directory for an S3 log.
+export function lockDirectoryFor(path: string, env: Readonly<Record<string, string | undefined>>): string {
+  return isS3Location(path) ? join(stateHome(env), "taskaccess") : dirname(path);
+}
+
+// $XDG_STATE_HOME, else ~/.local/state (as for the local log).
+function stateHome(env: Readonly<Record<string, string | undefined>>): string {
+  const xdg = env.XDG_STATE_HOME;
+  return xdg?.startsWith("/") ? xdg : join(homedir(), ".local", "state");
 }

@@ -1,7 +1,7 @@
 import type { RunOutcome } from "../session/run-session.js";
 
 // `run --json`: the summary as one line of JSON, the last on stderr (stdout is the command's).
-export function runSummaryJson(task: string, outcome: RunOutcome): string {
+export function runSummaryJson(task: string, outcome: RunOutcome, logHead?: string | undefined): string {
   const { child } = outcome;
   const summary = {
     ok: outcome.exitCode === 0 && outcome.revoked,
@@ -16,6 +16,7 @@ export function runSummaryJson(task: string, outcome: RunOutcome): string {
     durationMs: outcome.durationMs,
     refreshes: outcome.refreshes ?? 0,
     confirmation: outcome.confirmation ?? null,
+    logHead: logHead ?? null,
     error: outcome.failure?.message ?? null,
   };
   return `${JSON.stringify(summary)}\n`;

@@ -1,6 +1,9 @@
 import { stat } from "node:fs/promises";
 import type { LogRecord } from "../audit/events.js";
+import type { ObjectStore } from "../audit/object-store.js";
 import { readSessionLog } from "../audit/read-log.js";
+import { isS3Location, parseS3Location } from "../audit/s3-location.js";
+import { readS3Log } from "../audit/s3-read-log.js";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { type SessionSummary, summarizeSessions } from "./session-summary.js";
 
@@ -15,7 +18,8 @@ export interface LoadedSessions {
 
 // Reads the whole log into session summaries for `log`, `revoke` and `gc`; a missing log is an
 // error that says where taskaccess looked, because an empty answer would hide a wrong path.
-export async function loadSessions(path: string): Promise<LoadedSessions> {
+export async function loadSessions(path: string, source: LogSource = {}): Promise<LoadedSessions> {
+  if (isS3Location(path)) return loadS3Sessions(path, source);
   await assertLogFile(path);
   const records: LogRecord[] = [];
   const malformed: { line: number; error: string }[] = [];
@@ -26,9 +30,35 @@ export async function loadSessions(path: string): Promise<LoadedSessions> {
   return { sessions: [...summarizeSessions(records).values()], records, malformed };
 }
 
+/** How to reach an S3 log (the CLI's adapter), and how far back to read it. */
+export interface LogSource {
+  openStore?: ((bucket: string) => ObjectStore) | undefined;
+  /** S3 logs only: list only the days from this one (the layout is by day). */
+  since?: Date | undefined;
+}
+
+// The S3 log's records, every runner's, as the local log's: a record's line number is its place
+// in the listing; sessions in the order they started.
+async function loadS3Sessions(path: string, source: LogSource): Promise<LoadedSessions> {
+  if (!source.openStore) throw new Error(`internal: no S3 client to read ${path}`);
+  const location = parseS3Location(path);
+  const read = await readS3Log(source.openStore(location.bucket), location, {
+    since: source.since,
+    now: Date.now,
+  });
+  const records: LogRecord[] = [];
+  const malformed: { line: number; error: string }[] = [];
+  read.forEach((entry, index) => {
+    if (entry.record) records.push(entry.record);
+    else malformed.push({ line: index + 1, error: `${entry.key}: ${entry.error ?? "not a record"}` });
+  });
+  return { sessions: [...summarizeSessions(records).values()], records, malformed };
+}
+
 // A missing log is an error that says where taskaccess looked (an empty answer would hide a wrong
 // path); a directory is named as such. Shared by every command that reads the log.
 export async function assertLogFile(path: string): Promise<void> {
+  if (isS3Location(path)) return;
   const stats = await stat(path).catch(() => undefined);
   if (!stats) {
     throw new TaskAccessError(`no session log at ${path}`, {

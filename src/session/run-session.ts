@@ -23,6 +23,8 @@ export type RunEvent = { event: string; time: string; session: string; task: str
 
 export interface RunAuditSink {
   append: (event: RunEvent) => Promise<unknown>;
+  /** Waits for records still being written (an S3 log sends most in the background). */
+  flush?: (() => Promise<void>) | undefined;
 }
 
 export interface RunDeps {
@@ -56,6 +58,11 @@ export interface RunDeps {
    * (`--no-confirm`) the revocation is recorded as written, unconfirmed.
    */
   confirm?: { confirmer: RevocationConfirmer; withinMs: number } | undefined;
+  /**
+   * For a log other machines read (S3): a session.lease every `everyMs` while the command runs,
+   * each holding for `ttlMs`; another machine takes a run whose lease lapsed as abandoned.
+   */
+  lease?: { everyMs: number; ttlMs: number } | undefined;
 }
 
 export interface RunOutcome {
@@ -85,6 +92,7 @@ export interface RunOutcome {
 export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const state = createRunState(plan, deps, plan.task.region ?? (await deps.issuer.region()));
   await recordStart(state);
+  const lease = renewLease(state);
   let ending: Supervised;
   let caller: CallerIdentity | undefined;
   let access: Promise<Revocation> | undefined;
@@ -105,6 +113,8 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
   // A session that may still be valid is a failed run, whatever the command's own code.
   const exitCode = revocation.revoked || state.sessions.length === 0 ? ending.exitCode : ExitCode.unavailable;
   await recordEnd(state, exitCode, revocation.revoked, ending.failure);
+  if (lease) clearInterval(lease);
+  await deps.audit.flush?.();
   return {
     exitCode,
     sessionId: plan.sessionId,
@@ -120,6 +130,22 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     refreshes: ending.refreshes,
     sessions: state.sessions.length,
   };
+}
+
+// Renews the run's lease from its start to its end (revocation and its confirmation included), for
+// machines that cannot see this process: they take a run whose lease lapsed as abandoned.
+function renewLease(state: RunState): NodeJS.Timeout | undefined {
+  const { lease } = state.deps;
+  if (!lease) return undefined;
+  const timer = setInterval(() => {
+    void state.record({
+      event: "session.lease",
+      ...state.common(),
+      until: new Date(state.deps.clock.now() + lease.ttlMs).toISOString(),
+    });
+  }, lease.everyMs);
+  timer.unref();
+  return timer;
 }
 
 // The write-ahead record: if it cannot be written, nothing is asked of STS and nothing runs.
@@ -142,6 +168,7 @@ async function recordStart(state: RunState): Promise<void> {
       credentialDelivery: plan.credentials,
       isolation: deps.isolation.applied,
       revoker: plan.task.revoker ?? null,
+      ...(deps.lease ? { leaseSeconds: Math.ceil(deps.lease.ttlMs / 1000) } : {}),
     });
   } catch (error) {
     throw new TaskAccessError(`cannot write the session log, so nothing was run: ${messageOf(error)}`, {

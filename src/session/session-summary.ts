@@ -30,6 +30,11 @@ export interface SessionSummary {
   sourceIdentity: string | null;
   /** `run --credentials` as session.start recorded it; null in logs before it existed. */
   credentialDelivery?: string | null | undefined;
+  /**
+   * S3 logs: until when the run's lease holds (its start or last session.lease plus the lease);
+   * null for local logs, where the pid on the host says whether the run is alive.
+   */
+  leaseUntil?: string | null | undefined;
   /** The task's `revoker` role as session.start recorded it; null when none or in older logs. */
   revoker?: string | null | undefined;
   /**
@@ -87,10 +92,18 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
         summary.pid = typeof event.pid === "number" ? event.pid : null;
         summary.credentialDelivery = str(event.credentialDelivery);
         summary.revoker = str(event.revoker);
+        if (typeof event.leaseSeconds === "number") {
+          summary.leaseUntil = new Date(Date.parse(event.time) + event.leaseSeconds * 1000).toISOString();
+        }
         if (typeof event.durationSeconds === "number") {
           summary.expiresAt = new Date(
             Date.parse(event.time) + event.durationSeconds * 1000 + 60_000,
           ).toISOString();
+        }
+        break;
+      case "session.lease":
+        if (typeof event.until === "string" && event.until > (summary.leaseUntil ?? "")) {
+          summary.leaseUntil = event.until;
         }
         break;
       case "credentials.issued": {
@@ -167,7 +180,12 @@ export function findPendingSessions(
       continue;
     }
     if (summary.ended) continue;
-    // Never ended: revoke only when its taskaccess is known to be gone.
+    // Never ended: revoke only when its taskaccess is known to be gone. On an S3 log, from any
+    // machine, once its lease has lapsed.
+    if (summary.leaseUntil) {
+      if (Date.parse(summary.leaseUntil) < options.now) pending.push(summary);
+      continue;
+    }
     const local = summary.host === options.host;
     if (local && summary.pid !== null && options.isAlive(summary.pid)) continue;
     if (!local) continue;

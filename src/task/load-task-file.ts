@@ -52,7 +52,7 @@ export async function loadTaskFile(path: string, displayPath: string = path): Pr
 // The `log` setting passed the schema's checks as written; here, where the file system can be
 // seen, it must not leave the directory through a symbolic link either.
 async function refuseLogLinks(taskFile: TaskFile): Promise<void> {
-  if (taskFile.log === undefined) return;
+  if (taskFile.log === undefined || taskFile.log.startsWith("s3://")) return;
   const problem = await findLogLinkProblem(taskFile.directory, taskFile.log);
   if (!problem) return;
   throw new TaskFileError([

@@ -14,6 +14,12 @@ export const LOG_SETTING_HINT =
 // What is wrong with a `log` value as written, worded to follow "`log` ", or nothing.
 export function findLogSettingProblem(log: string): string | undefined {
   const shown = JSON.stringify(log);
+  // An S3 log is the user's bucket, not a place on this machine: the path rules do not apply.
+  if (log.startsWith("s3://")) {
+    return /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(log)
+      ? undefined
+      : `is not an S3 log location such as s3://BUCKET/PREFIX/ (got ${shown})`;
+  }
   if (log.includes("\0")) return `must not contain a NUL character (got ${shown})`;
   if (log.startsWith("~")) {
     return `must be a path inside the task file's directory, not in a home directory (got ${shown}; a task file's ~ is not expanded)`;

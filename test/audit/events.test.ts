@@ -20,13 +20,14 @@ function caught(fn: () => unknown): unknown {
 }
 
 describe("session events", () => {
-  it("lists the nine event types in the order a session writes them", () => {
+  it("lists the ten event types in the order a session writes them", () => {
     expect(SESSION_EVENT_TYPES).toEqual([
       "session.start",
       "revocation.ready",
       "credentials.issued",
       "revocation.armed",
       "process.start",
+      "session.lease",
       "process.exit",
       "session.revoked",
       "revocation.failed",

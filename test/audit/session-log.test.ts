@@ -74,7 +74,7 @@ describe("SessionLog", () => {
     const events = sessionEvents();
     const written = [];
     for (const event of events) written.push(await log.append(event));
-    expect(written.map((record) => record.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(written.map((record) => record.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const read = await collect(path);
     expect(read).toEqual(written.map((record, index) => ({ line: index + 1, ok: true, record })));
     expect(read.map((line) => (line.ok ? line.record.event : line.error))).toEqual(
@@ -83,8 +83,8 @@ describe("SessionLog", () => {
     const lines = fileLines(path);
     expect(await verifySessionLog(path)).toEqual({
       ok: true,
-      lines: 9,
-      head: sha256(lines[8] as Buffer),
+      lines: 10,
+      head: sha256(lines[9] as Buffer),
       problems: [],
     });
   });

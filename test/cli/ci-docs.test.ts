@@ -225,7 +225,9 @@ describe("docs/ci.md", () => {
     expect(lines).toEqual([
       ...SUMMARY_HEADER,
       expect.stringMatching(
-        new RegExp(`^\\| deploy \\| \`${session}\` \\| octocat \\| 0 \\| \\d+\\.\\ds \\| yes \\|$`),
+        new RegExp(
+          `^\\| deploy \\| \`${session}\` \\| octocat \\| 0 \\| \\d+\\.\\ds \\| yes \\| \`[0-9a-f]{64}\` \\|$`,
+        ),
       ),
       "",
     ]);

@@ -142,7 +142,7 @@ describe("the job summary", () => {
     const path = join(dir, "once.md");
     writeFileSync(path, "");
     const { ctx } = context({ GITHUB_STEP_SUMMARY: path });
-    await appendGithubSummary(ctx, plan("octocat"), outcome());
+    await appendGithubSummary(ctx, plan("octocat"), outcome(), "a".repeat(64));
     await appendGithubSummary(
       ctx,
       plan("octo|cat*"),
@@ -161,9 +161,9 @@ describe("the job summary", () => {
     expect(readFileSync(path, "utf8")).toBe(
       [
         ...SUMMARY_HEADER,
-        "| deploy | `ta-deploy-abcdefghijkl` | octocat | 0 | 1.2s | yes |",
-        "| deploy | `ta-deploy-abcdefghijkl` | octo\\|cat\\* | 143 (timed out) | 1.2s | yes |",
-        "| deploy | `ta-deploy-abcdefghijkl` | local-user | 3 | 1.2s | **NO**, valid until 2026-11-28T12:15:00.000Z; run `taskaccess revoke --pending` |",
+        `| deploy | \`ta-deploy-abcdefghijkl\` | octocat | 0 | 1.2s | yes | \`${"a".repeat(64)}\` |`,
+        "| deploy | `ta-deploy-abcdefghijkl` | octo\\|cat\\* | 143 (timed out) | 1.2s | yes | - |",
+        "| deploy | `ta-deploy-abcdefghijkl` | local-user | 3 | 1.2s | **NO**, valid until 2026-11-28T12:15:00.000Z; run `taskaccess revoke --pending` | - |",
         "",
       ].join("\n"),
     );
@@ -174,7 +174,7 @@ describe("the job summary", () => {
     const { ctx } = context({ GITHUB_STEP_SUMMARY: path });
     await appendGithubSummary(ctx, plan("octocat"), outcome());
     expect(readFileSync(path, "utf8")).toBe(
-      `# Build\nall green\n\n${SUMMARY_HEADER.join("\n")}\n| deploy | \`ta-deploy-abcdefghijkl\` | octocat | 0 | 1.2s | yes |\n`,
+      `# Build\nall green\n\n${SUMMARY_HEADER.join("\n")}\n| deploy | \`ta-deploy-abcdefghijkl\` | octocat | 0 | 1.2s | yes | - |\n`,
     );
     const fresh = join(dir, "fresh.md");
     await appendGithubSummary(context({ GITHUB_STEP_SUMMARY: fresh }).ctx, plan("a"), outcome());

@@ -113,6 +113,7 @@ describe("run --json", () => {
       durationMs: expect.any(Number),
       refreshes: 0,
       confirmation: { seen: 1, maxAfterMs: expect.any(Number), notSeen: 0, withinMs: 30_000, skipped: 0 },
+      logHead: expect.stringMatching(/^[0-9a-f]{64}$/),
       error: null,
     });
     expect(result.stderr).not.toContain("taskaccess: task deploy");

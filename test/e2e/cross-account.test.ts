@@ -177,8 +177,9 @@ describe("a task role in another account than the base identity", () => {
     const out = project.path("deploy");
     const result = await project.run({ task: "deploy", params: {}, command: ["sh", RECORD, out] });
     expect(result.code, result.stderr).toBe(0);
-    // B's deployer has a boundary: no warning, only the summary.
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    // B's deployer has a boundary: no warning, only the log's head and the summary.
+    expect(result.stderr.trim().split("\n")).toHaveLength(2);
+    expect(result.stderr).not.toContain("warning");
     const recorded = readRecorded(out);
     await expectRevoked(project, sessionCredentials(recorded));
     expect(ours(B, "deployer")).toEqual([expect.stringMatching(/^taskaccess-revoke-\d+-ta-deploy-/)]);

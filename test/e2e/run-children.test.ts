@@ -87,7 +87,10 @@ describe("a child on the AWS SDK for JavaScript v3", () => {
     const report = readJson<SdkReport>(out);
     expectTaskSession(report);
     // Nothing on stderr but the summary; the child printed nothing.
-    expect(result.stderr).toBe(`${lastLine(result.stderr)}\n`);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^taskaccess: log \S+ head [0-9a-f]{64} \(check it later: /),
+      lastLine(result.stderr),
+    ]);
     expect(lastLine(result.stderr)).toMatch(summaryPattern("deploy", report.session, "exit 0"));
     expect(result.stdout).toBe("");
 
@@ -276,7 +279,10 @@ describe("output", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(/NodeVersionSupport|node version|deprecat|Warning/i);
     const recorded = readRecorded(out);
-    expect(result.stderr).toBe(`${lastLine(result.stderr)}\n`);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^taskaccess: log \S+ head [0-9a-f]{64} \(check it later: /),
+      lastLine(result.stderr),
+    ]);
     expect(lastLine(result.stderr)).toMatch(summaryPattern("deploy", recorded.session, "exit 0"));
     expect(result.stdout).toBe("");
   });

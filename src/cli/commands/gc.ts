@@ -32,8 +32,9 @@ export function gcCommand(ctx: CliContext): Command {
       // The log also says which revoker role each task named: read it even with --role, and go
       // without it only when --role was given and there is no log (a role in another account is
       // then tidied by a session of itself).
+      const openStore = (await import("../log-store.js")).logStoreOpener(ctx.io.env, options);
       const { sessions } = await locateLog(ctx, cmd, options.log)
-        .then(loadSessions)
+        .then((path) => loadSessions(path, { openStore }))
         .catch((error: unknown) => {
           if (roles.length === 0 || options.log !== undefined) throw error;
           return { sessions: [] };

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
 import { isProcessAlive } from "../../audit/file-lock.js";
-import { verifySessionLog } from "../../audit/verify-log.js";
+import { isS3Location } from "../../audit/s3-location.js";
+import { type VerifyResult, verifySessionLog } from "../../audit/verify-log.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { findSession } from "../../session/revoke-sessions.js";
 import type { SessionSummary } from "../../session/session-summary.js";
@@ -17,6 +18,7 @@ interface LogOptions {
   task?: string | undefined;
   since?: string | undefined;
   json?: boolean | undefined;
+  head?: string | undefined;
 }
 
 // `taskaccess log`: what a security reviewer reads: sessions, one session, the chain.
@@ -34,7 +36,12 @@ export function logCommand(ctx: CliContext): Command {
       const { loadSessions } = await import("../../session/load-sessions.js");
       const path = await locateLog(ctx, cmd, options.log);
       const since = options.since === undefined ? undefined : parseSince(options.since, Date.now());
-      const { sessions, malformed } = await loadSessions(path);
+      const { logStoreOpener } = await import("../log-store.js");
+      // An S3 log is laid out by day: --since lists only the days it needs.
+      const { sessions, malformed } = await loadSessions(path, {
+        openStore: logStoreOpener(ctx.io.env),
+        since: since === undefined ? undefined : new Date(since),
+      });
       const now = Date.now();
       const host = hostname();
       const shown = sessions.filter(
@@ -88,7 +95,8 @@ function showCommand(ctx: CliContext): Command {
     .action(async (id: string, options: LogOptions, cmd: Command) => {
       const { loadSessions } = await import("../../session/load-sessions.js");
       const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
-      const { sessions, records } = await loadSessions(path);
+      const { logStoreOpener } = await import("../log-store.js");
+      const { sessions, records } = await loadSessions(path, { openStore: logStoreOpener(ctx.io.env) });
       const session = findSession(sessions, id);
       const events = records.filter((record) => record.session === session.session);
       // `log show X --json`: commander gives flags the parent also defines to the parent.
@@ -120,6 +128,10 @@ function verifyCommand(ctx: CliContext): Command {
   return new Command("verify")
     .description("check the hash chain: name every changed, removed or reordered line (exit 1 if any)")
     .option("--log <path>", "session log file (default: as for run)")
+    .option(
+      "--head <hash>",
+      "also check that the log still holds the line with this hash (a head `run` printed)",
+    )
     .option("--json", "print one JSON object")
     .action(async (options: LogOptions, cmd: Command) => {
       const { assertLogFile } = await import("../../session/load-sessions.js");
@@ -127,7 +139,17 @@ function verifyCommand(ctx: CliContext): Command {
       // The same "no session log at …" error as the other log commands, without reading it twice.
       await assertLogFile(path);
       options.json ??= cmd.parent?.opts<LogOptions>().json;
+      if (isS3Location(path)) {
+        if (options.head !== undefined) {
+          throw new UsageError(
+            "--head anchors a local log; an S3 log's records cannot be rewritten by the command it records",
+            "drop --head: `log verify` checks every session's chain and every record's versions",
+          );
+        }
+        return verifyS3(ctx, path, options.json === true);
+      }
       const result = await verifySessionLog(path);
+      if (options.head !== undefined) await checkHead(result, path, options.head);
       if (!result.ok) ctx.exitCode = ExitCode.findings;
       if (options.json) {
         ctx.io.stdout(stringifyJson({ log: path, ...result }));
@@ -153,6 +175,7 @@ export type SessionStatus =
   | "yes"
   | "FAILED"
   | "PENDING"
+  | "ABANDONED"
   | "running"
   | "open elsewhere"
   | "expired"
@@ -167,6 +190,8 @@ export function statusOf(session: SessionSummary, context: { now: number; host: 
   if (expired) return "expired";
   if (session.revocationFailed) return "FAILED";
   if (!session.ended) {
+    // S3 logs: the run renews a lease while its command runs; a lapsed lease is an abandoned run.
+    if (session.leaseUntil) return Date.parse(session.leaseUntil) < context.now ? "ABANDONED" : "running";
     // Another machine's run cannot be checked from here; `revoke SESSION` can still end it.
     if (session.host !== context.host) return "open elsewhere";
     return session.pid !== null && isProcessAlive(session.pid) ? "running" : "PENDING";
@@ -176,7 +201,8 @@ export function statusOf(session: SessionSummary, context: { now: number; host: 
 
 function paint(c: CliContext["out"], status: SessionStatus): string {
   if (status === "yes") return c.green(status);
-  if (status === "FAILED" || status === "PENDING" || status === "no") return c.red.bold(status);
+  if (status === "FAILED" || status === "PENDING" || status === "ABANDONED" || status === "no")
+    return c.red.bold(status);
   return status;
 }
 
@@ -208,4 +234,52 @@ function prettyPolicy(policy: string): string {
   } catch {
     return policy;
   }
+}
+
+// `log verify` of an S3 log: every session's chain, and every key's versions.
+async function verifyS3(ctx: CliContext, path: string, json: boolean): Promise<void> {
+  const { parseS3Location } = await import("../../audit/s3-location.js");
+  const { verifyS3Log } = await import("../../audit/s3-verify-log.js");
+  const { logStoreOpener } = await import("../log-store.js");
+  const location = parseS3Location(path);
+  const store = logStoreOpener(ctx.io.env)(location.bucket);
+  const result = await verifyS3Log(store, location, { now: Date.now });
+  if (!result.ok) ctx.exitCode = ExitCode.findings;
+  if (json) {
+    ctx.io.stdout(stringifyJson({ log: path, ...result }));
+    return;
+  }
+  if (result.ok) {
+    ctx.io.stdout(
+      `${ctx.out.green("✓")} ${path}: ${result.sessions} sessions, ${result.records} records, every chain intact, no record overwritten or deleted\n`,
+    );
+    return;
+  }
+  for (const problem of result.problems) {
+    ctx.io.stderr(
+      `s3://${location.bucket}/${problem.key}: ${ctx.err.red(problem.kind)}: ${problem.message}\n`,
+    );
+  }
+  ctx.io.stderr(
+    `${ctx.err.red(`${result.problems.length} problem(s)`)} in ${result.records} records of ${result.sessions} sessions; the log has been changed or damaged since it was written\n`,
+  );
+}
+
+// --head: the anchored line must still be in the log. A chain rewritten from an earlier line on
+// verifies, but no longer holds the line the head was taken from.
+async function checkHead(result: VerifyResult, path: string, head: string): Promise<void> {
+  const hash = head.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hash))
+    throw new UsageError(
+      `--head ${JSON.stringify(head)} is not a SHA-256 in hex`,
+      "give the 64 hex digits `run` printed as the log's head",
+    );
+  const { findLineWithHash } = await import("../../audit/find-head.js");
+  if ((await findLineWithHash(path, hash)) !== undefined) return;
+  result.ok = false;
+  result.problems.push({
+    line: result.lines,
+    kind: "changed",
+    message: `no line of the log has the head ${hash}: the log was rewritten or cut since that head was taken`,
+  });
 }

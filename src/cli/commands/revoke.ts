@@ -1,5 +1,4 @@
 import { hostname } from "node:os";
-import { dirname } from "node:path";
 import { Command } from "commander";
 import { isProcessAlive } from "../../audit/file-lock.js";
 import { ExitCode, UsageError } from "../../errors.js";
@@ -10,6 +9,9 @@ import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
 import { revokerRolesOf } from "../revoker-roles.js";
+
+/** How far back `revoke --pending` reads an S3 log: STS sessions last at most 12 hours. */
+const PENDING_DAYS = 2;
 
 interface RevokeOptions extends AwsFlags {
   pending?: boolean;
@@ -42,7 +44,9 @@ export function revokeCommand(ctx: CliContext): Command {
       const { findSession, revokeSessions } = await import("../../session/revoke-sessions.js");
       const { createRoleLock } = await import("../../session/role-lock.js");
       const { findPendingSessions } = await import("../../session/session-summary.js");
-      const { openAuditLog } = await import("../open-audit-log.js");
+      const { lockDirectoryFor, openAuditLog, sessionDays } = await import("../open-audit-log.js");
+      const { logStoreOpener } = await import("../log-store.js");
+      const openStore = logStoreOpener(ctx.io.env, options);
       if (options.fix && !options.verify) {
         throw new UsageError("--fix goes with --verify", "`taskaccess revoke --verify --fix`");
       }
@@ -53,7 +57,7 @@ export function revokeCommand(ctx: CliContext): Command {
         const { runRevokeVerify } = await import("./revoke-verify.js");
         const { createRolePolicyReader } = await import("../../aws/role-policy-reader.js");
         const path = await locateLog(ctx, cmd, options.log);
-        const loaded = await loadSessions(path);
+        const loaded = await loadSessions(path, { openStore });
         const clientOptions = await awsClientOptions(options, ctx.io.env);
         const firstRole = loaded.sessions.find((session) => session.role)?.role;
         const sts = {
@@ -75,7 +79,11 @@ export function revokeCommand(ctx: CliContext): Command {
           callerAccount: async () => (await whoAmI()).account,
           revokerRoleFor: revokerRolesOf(loaded.sessions),
           clock: { now: Date.now },
-          serialize: createRoleLock({ directory: dirname(path), host, clock: { now: Date.now } }),
+          serialize: createRoleLock({
+            directory: lockDirectoryFor(path, ctx.io.env),
+            host,
+            clock: { now: Date.now },
+          }),
         });
         await runRevokeVerify(ctx, {
           logPath: path,
@@ -86,7 +94,13 @@ export function revokeCommand(ctx: CliContext): Command {
           revokeAgain: async (targets) =>
             revokeSessions(targets, {
               revoker,
-              audit: await openAuditLog({ flag: path, env: ctx.io.env, cwd: ctx.io.cwd }),
+              audit: await openAuditLog({
+                flag: path,
+                env: ctx.io.env,
+                cwd: ctx.io.cwd,
+                aws: options,
+                dayOfSession: sessionDays(loaded.sessions),
+              }),
               clock: { now: Date.now },
               host,
               revokedBy: (await whoAmI()).arn,
@@ -103,7 +117,12 @@ export function revokeCommand(ctx: CliContext): Command {
         );
       }
       const path = await locateLog(ctx, cmd, options.log);
-      const { sessions } = await loadSessions(path);
+      // An S3 log is laid out by day: --pending reads only the last two days' folders (no STS
+      // session lasts more than 12 hours, so an older one has expired anyway).
+      const { sessions } = await loadSessions(path, {
+        openStore,
+        ...(options.pending ? { since: new Date(Date.now() - PENDING_DAYS * 86_400_000) } : {}),
+      });
       const now = Date.now();
       const host = hostname();
       const targets = options.pending
@@ -117,7 +136,13 @@ export function revokeCommand(ctx: CliContext): Command {
           );
         return;
       }
-      const audit = await openAuditLog({ flag: path, env: ctx.io.env, cwd: ctx.io.cwd });
+      const audit = await openAuditLog({
+        flag: path,
+        env: ctx.io.env,
+        cwd: ctx.io.cwd,
+        aws: options,
+        dayOfSession: sessionDays(sessions),
+      });
       const clientOptions = await awsClientOptions(options, ctx.io.env);
       // Who revokes needs only some STS endpoint: with no region configured, the one of the
       // partition of the roles at hand (the log and the ARN say enough; issue 11).
@@ -136,7 +161,11 @@ export function revokeCommand(ctx: CliContext): Command {
           callerAccount: async () => caller.account,
           revokerRoleFor: revokerRolesOf(sessions),
           clock: { now: Date.now },
-          serialize: createRoleLock({ directory: dirname(audit.path), host, clock: { now: Date.now } }),
+          serialize: createRoleLock({
+            directory: lockDirectoryFor(audit.path, ctx.io.env),
+            host,
+            clock: { now: Date.now },
+          }),
         }),
         audit,
         clock: { now: Date.now },

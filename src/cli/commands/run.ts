@@ -1,5 +1,4 @@
 import { homedir, hostname, userInfo } from "node:os";
-import { dirname } from "node:path";
 import { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { exitStatusOf } from "../../session/exit-status.js";
@@ -28,6 +27,7 @@ interface RunOptions extends AwsFlags {
   revokeWithin?: string;
   confirm?: boolean;
   confirmWithin?: string;
+  logRetention?: string;
   json?: boolean;
 }
 
@@ -59,6 +59,10 @@ export function runCommand(ctx: CliContext): Command {
       "after revoking, check with the session's own credentials that AWS refuses them, for up to this long (default 30s)",
     )
     .option("--no-confirm", "do not check that AWS refuses the revoked credentials (recorded as skipped)")
+    .option(
+      "--log-retention <mode:days>",
+      "S3 logs: Object Lock retention of each record, e.g. COMPLIANCE:400 (default: TASKACCESS_LOG_RETENTION, else the bucket's)",
+    )
     .option("--print-env", "print the names of the variables the command gets and loses, then stop")
     .option(
       "--json",
@@ -70,7 +74,7 @@ export function runCommand(ctx: CliContext): Command {
       const { createRevocationConfirmer } = await import("../../aws/confirm-revocation.js");
       const { buildChildEnv } = await import("../../session/child-env.js");
       const { createRoleLock } = await import("../../session/role-lock.js");
-      const { openAuditLog } = await import("../open-audit-log.js");
+      const { lockDirectoryFor, openAuditLog } = await import("../open-audit-log.js");
       const { appendGithubSummary } = await import("../github-summary.js");
       const { cryptoRandom } = await import("../../sandbox/ids.js");
       const { parseCredentialMode, previewCredentialVariables } = await import(
@@ -126,14 +130,23 @@ export function runCommand(ctx: CliContext): Command {
       iamRegionFor(plan.task.role);
       const stsDeadlineMs = parseStsDeadline(io.env.TASKACCESS_STS_DEADLINE);
       const confirmWithinMs = parseConfirmWithin(options.confirmWithin);
-      const audit = await openAuditLog({ flag: options.log, env: io.env, taskFile, cwd: io.cwd });
+      const audit = await openAuditLog({
+        flag: options.log,
+        env: io.env,
+        taskFile,
+        cwd: io.cwd,
+        aws: options,
+        retention: options.logRetention,
+        warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
+      });
       const isolation = prepareIsolation({
         requested: plan.isolation,
         probe: () => probeIsolation(),
         env: io.env,
         homedir: homedir(),
         cwd: io.cwd,
-        logPath: audit.path,
+        // An S3 log is not on this machine; its spool is in the state directory, hidden anyway.
+        logPath: audit.remote ? undefined : audit.path,
         uid: process.getuid?.() ?? 0,
         gid: process.getgid?.() ?? 0,
       });
@@ -161,7 +174,7 @@ export function runCommand(ctx: CliContext): Command {
             sourceIdentity: plan.sourceIdentity,
             clock: { now: Date.now },
             serialize: createRoleLock({
-              directory: dirname(audit.path),
+              directory: lockDirectoryFor(audit.path, io.env),
               host: hostname(),
               clock: { now: Date.now },
             }),
@@ -179,6 +192,7 @@ export function runCommand(ctx: CliContext): Command {
           interruptedBy: () => interruptedBy,
           warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
           stsDeadline: { ms: stsDeadlineMs, signal: AbortSignal.timeout(stsDeadlineMs) },
+          ...(audit.remote ? { lease: leaseSetting(io.env.TASKACCESS_LEASE_SECONDS) } : {}),
           ...(options.confirm === false
             ? {}
             : {
@@ -196,9 +210,19 @@ export function runCommand(ctx: CliContext): Command {
         if (outcome.failure && outcome.sessions === 0) throw outcome.failure;
         // The error first, then the summary: the last line on stderr always says whether access ended.
         ctx.exitCode = outcome.failure ? reportError(ctx, outcome.failure, false) : outcome.exitCode;
-        await appendGithubSummary(ctx, plan, outcome);
+        // The chain head after this run: kept elsewhere (CI output, the job summary), it anchors a
+        // local log that the command could otherwise rewrite with a chain that still verifies.
+        const logHead = audit.remote ? undefined : audit.head();
+        await appendGithubSummary(ctx, plan, outcome, logHead);
+        if (logHead && !options.json) {
+          io.stderr(
+            `taskaccess: log ${audit.path} head ${logHead} (check it later: taskaccess log verify --head ${logHead})\n`,
+          );
+        }
         io.stderr(
-          options.json ? runSummaryJson(plan.task.name, outcome) : summarize(ctx, plan.task.name, outcome),
+          options.json
+            ? runSummaryJson(plan.task.name, outcome, logHead)
+            : summarize(ctx, plan.task.name, outcome),
         );
       } finally {
         for (const { signal, listener } of listeners) signals?.off(signal, listener);
@@ -271,6 +295,18 @@ function parseDurationFlag(flag: string, value: string, most: string, hint: stri
 
 /** IAM propagation usually takes seconds; 30 s bounds what a run's end may wait for it. */
 const DEFAULT_CONFIRM_WITHIN_MS = 30_000;
+
+// An S3 log's lease: 180 s, renewed every 60 s (a third); TASKACCESS_LEASE_SECONDS sets it (3-3600).
+function leaseSetting(value: string | undefined): { everyMs: number; ttlMs: number } {
+  const seconds = value === undefined || value === "" ? 180 : Number(value);
+  if (!Number.isInteger(seconds) || seconds < 3 || seconds > 3600) {
+    throw new UsageError(
+      `TASKACCESS_LEASE_SECONDS=${JSON.stringify(value)} is not a whole number of seconds from 3 to 3600`,
+      "leave it unset for 180 s",
+    );
+  }
+  return { everyMs: (seconds * 1000) / 3, ttlMs: seconds * 1000 };
+}
 
 function safeUserName(): string | undefined {
   try {

@@ -1,0 +1,150 @@
+import type { ObjectStore, ObjectVersionInfo, Retention } from "../audit/object-store.js";
+import { describeAwsError } from "./describe-aws-error.js";
+import { type AwsClientOptions, endpointOptions } from "./sts-issuer.js";
+
+type S3Module = typeof import("@aws-sdk/client-s3");
+type S3Client = import("@aws-sdk/client-s3").S3Client;
+
+// The S3 session log's bucket over the AWS SDK, with the base identity's credentials (never the
+// command's). A custom endpoint (the sandbox, a VPC endpoint) is addressed path-style; the bucket's
+// region is followed when it is not the client's.
+export function createS3ObjectStore(bucket: string, options: AwsClientOptions): ObjectStore {
+  let loaded: Promise<{ s3: S3Module; client: S3Client }> | undefined;
+  const load = () => {
+    loaded ??= (async () => {
+      const s3 = await import("@aws-sdk/client-s3");
+      const client = new s3.S3Client({
+        region: options.region ?? "us-east-1",
+        ...(options.profile ? { profile: options.profile } : {}),
+        ...endpointOptions(options),
+        ...(options.endpoint ? { forcePathStyle: true } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        followRegionRedirects: true,
+        maxAttempts: options.maxAttempts ?? 4,
+      });
+      return { s3, client };
+    })();
+    return loaded;
+  };
+  return {
+    putNew: async (key, body, retention) => {
+      const { s3, client } = await load();
+      try {
+        await client.send(
+          new s3.PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            IfNoneMatch: "*",
+            ContentType: "application/json",
+            ...lockHeaders(retention),
+          }),
+        );
+        return "written";
+      } catch (error) {
+        if ((error as { name?: string }).name === "PreconditionFailed") return "exists";
+        throw describeAwsError(`Could not write s3://${bucket}/${key}`, error);
+      }
+    },
+    get: async (key, versionId) => {
+      const { s3, client } = await load();
+      try {
+        const result = await client.send(
+          new s3.GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ...(versionId ? { VersionId: versionId } : {}),
+          }),
+        );
+        return (await result.Body?.transformToString("utf8")) ?? "";
+      } catch (error) {
+        if (["NoSuchKey", "NoSuchVersion", "NotFound"].includes((error as { name?: string }).name ?? ""))
+          return undefined;
+        throw describeAwsError(`Could not read s3://${bucket}/${key}`, error);
+      }
+    },
+    list: (prefix) => listKeys(load, bucket, prefix),
+    listVersions: (prefix) => listVersions(load, bucket, prefix),
+  };
+}
+
+function lockHeaders(retention: Retention | undefined) {
+  return retention
+    ? { ObjectLockMode: retention.mode, ObjectLockRetainUntilDate: retention.retainUntil }
+    : {};
+}
+
+async function* listKeys(
+  load: () => Promise<{ s3: S3Module; client: S3Client }>,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<string> {
+  const { s3, client } = await load();
+  let token: string | undefined;
+  do {
+    const page = await client
+      .send(
+        new s3.ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw describeAwsError(`Could not list s3://${bucket}/${prefix}`, error, {
+          AccessDenied:
+            "the identity reading the log needs s3:ListBucket on the bucket and s3:GetObject on the prefix",
+        });
+      });
+    for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+async function* listVersions(
+  load: () => Promise<{ s3: S3Module; client: S3Client }>,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<ObjectVersionInfo> {
+  const { s3, client } = await load();
+  let keyMarker: string | undefined;
+  let versionMarker: string | undefined;
+  do {
+    const page = await client
+      .send(
+        new s3.ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw describeAwsError(`Could not list the versions under s3://${bucket}/${prefix}`, error, {
+          AccessDenied: "`log verify` on an S3 log needs s3:ListBucketVersions on the bucket",
+        });
+      });
+    for (const v of page.Versions ?? []) {
+      if (v.Key)
+        yield {
+          key: v.Key,
+          versionId: v.VersionId ?? "null",
+          isLatest: v.IsLatest ?? false,
+          deleteMarker: false,
+          lastModified: v.LastModified,
+        };
+    }
+    for (const m of page.DeleteMarkers ?? []) {
+      if (m.Key)
+        yield {
+          key: m.Key,
+          versionId: m.VersionId ?? "null",
+          isLatest: m.IsLatest ?? false,
+          deleteMarker: true,
+          lastModified: m.LastModified,
+        };
+    }
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (keyMarker);
+}

@@ -1,0 +1,229 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, s3Client, worldWithAdmin } from "../helpers/sandbox.js";
+import {
+  type E2eProject,
+  expectRevoked,
+  expectWorking,
+  RECORD,
+  readRecorded,
+  runTaskaccess,
+  sessionCredentials,
+  startProject,
+  waitForFile,
+} from "./helpers.js";
+
+// The session log off the host (issue 12): three runners with their own state directories append
+// to one S3 log; any machine reads, verifies and revokes from it. A runner killed mid-task, its
+// state directory gone, is revoked from elsewhere at once by `revoke SESSION`, and by
+// `revoke --pending` once its lease has lapsed.
+
+const BUCKET = "session-log";
+const LOG = `s3://${BUCKET}/ci/`;
+
+// The built-in world, an admin, and a base identity that may add records to the log (and read it).
+function world() {
+  const result = worldWithAdmin();
+  const base = result.accounts[0]?.users?.find((user) => user.name === "base");
+  if (!base?.policies) throw new Error("no user base");
+  base.policies["session-log"] = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
+        Resource: `arn:aws:s3:::${BUCKET}/ci/*`,
+      },
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+        Resource: `arn:aws:s3:::${BUCKET}`,
+      },
+    ],
+  };
+  return result;
+}
+
+let project: E2eProject;
+const runners: string[] = [];
+beforeAll(async () => {
+  project = await startProject(undefined, { world: world() });
+  const admin = s3Client(project.sandbox, ADMIN);
+  await admin.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await admin.send(
+    new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }),
+  );
+});
+afterAll(async () => {
+  await project?.close();
+  for (const dir of runners) rmSync(dir, { recursive: true, force: true });
+});
+
+// A machine of its own: its own HOME and state directory, the S3 log in TASKACCESS_LOG.
+function runner(): { HOME: string; XDG_STATE_HOME: string; TASKACCESS_LOG: string } {
+  const home = mkdtempSync(join(tmpdir(), "taskaccess-runner-"));
+  runners.push(home);
+  return { HOME: home, XDG_STATE_HOME: join(home, "state"), TASKACCESS_LOG: LOG };
+}
+
+const keys = async () => {
+  const listed = await s3Client(project.sandbox, ADMIN).send(
+    new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "ci/" }),
+  );
+  return (listed.Contents ?? []).map((object) => object.Key ?? "");
+};
+
+describe("an S3 session log shared by three runners", () => {
+  const sessions: string[] = [];
+
+  it("takes every runner's records, one object each, and any machine lists and verifies them", async () => {
+    for (let index = 0; index < 3; index++) {
+      const out = project.path(`runner-${index}`);
+      const result = await project.run({ log: null, env: runner(), command: ["sh", RECORD, out] });
+      expect(result.code, result.stderr).toBe(0);
+      const recorded = readRecorded(out);
+      sessions.push(recorded.session);
+      await expectRevoked(project, sessionCredentials(recorded));
+    }
+    const written = await keys();
+    for (const session of sessions) {
+      const mine = written.filter((key) => key.includes(`/${session}/`));
+      expect(mine.map((key) => key.replace(/^.*\//, ""))).toEqual(
+        ["000001", "000002", "000003", "000004", "000005", "000006", "000007"].map((seq) => `${seq}.json`),
+      );
+      expect(mine[0]).toMatch(new RegExp(`^ci/v1/\\d{4}/\\d{2}/\\d{2}/${session}/`));
+    }
+    const elsewhere = runner();
+    const list = await runTaskaccess(project, ["log", "--json"], elsewhere);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout) as {
+      log: string;
+      sessions: Array<{ session: string; status: string }>;
+    };
+    expect(listed.log).toBe(LOG);
+    expect(listed.sessions.map((s) => [s.session, s.status])).toEqual(sessions.map((s) => [s, "yes"]));
+    const verify = await runTaskaccess(project, ["log", "verify"], elsewhere);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toBe(
+      `✓ ${LOG}: 3 sessions, 21 records, every chain intact, no record overwritten or deleted\n`,
+    );
+  });
+
+  it("log verify reports an overwritten record and a deleted one", async () => {
+    const written = await keys();
+    const [first, second] = sessions;
+    const overwritten = written.find((key) => key.includes(`/${first}/`) && key.endsWith("000005.json"));
+    const deleted = written.find((key) => key.includes(`/${second}/`) && key.endsWith("000006.json"));
+    if (!overwritten || !deleted) throw new Error("records not found");
+    const admin = s3Client(project.sandbox, ADMIN);
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: overwritten, Body: '{"v":1}' }));
+    await admin.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: deleted }));
+    const verify = await runTaskaccess(project, ["log", "verify", "--json"], runner());
+    expect(verify.code).toBe(1);
+    const result = JSON.parse(verify.stdout) as {
+      ok: boolean;
+      problems: Array<{ key: string; kind: string }>;
+    };
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: overwritten, kind: "overwritten" }),
+        expect.objectContaining({ key: overwritten, kind: "malformed" }),
+        expect.objectContaining({ key: deleted, kind: "deleted" }),
+        expect.objectContaining({ kind: "removed" }),
+      ]),
+    );
+  });
+
+  it("the command cannot add to, overwrite or delete the log: it never holds the base identity", async () => {
+    const out = project.path("hostile-s3");
+    const key = (await keys())[0] ?? "";
+    const script = [
+      `aws s3api put-object --bucket ${BUCKET} --key ci/v1/planted.json --body ${out}.body`,
+      `aws s3api put-object --bucket ${BUCKET} --key ${key} --body ${out}.body`,
+      `aws s3api delete-object --bucket ${BUCKET} --key ${key}`,
+    ]
+      .map((command) => `${command} >>${out}.err 2>&1; echo $? >> ${out}`)
+      .join("; ");
+    writeFileSync(`${out}.body`, "{}");
+    const result = await project.run({ log: null, env: runner(), command: ["sh", "-c", script] });
+    expect(result.code, result.stderr).toBe(0);
+    // Each attempt was refused by S3 (the session policy allows only releases/app/1.2.3/*): the
+    // AWS CLI's exit 255 and AccessDenied, three times.
+    expect(readFileSync(out, "utf8").trim().split("\n")).toEqual(["255", "255", "255"]);
+    const errors = readFileSync(`${out}.err`, "utf8");
+    expect(errors.match(/An error occurred \(AccessDenied\)/g), errors).toHaveLength(3);
+    expect(await keys()).not.toContain("ci/v1/planted.json");
+    const verify = await runTaskaccess(project, ["log", "verify", "--json"], runner());
+    const problems = (JSON.parse(verify.stdout) as { problems: Array<{ key: string }> }).problems;
+    expect(problems.filter((problem) => problem.key === key)).toEqual([]);
+  });
+
+  it("an unwritable log stops the run before anything is issued or run", async () => {
+    const out = project.path("unwritable");
+    const env = { ...runner(), TASKACCESS_LOG: `s3://${BUCKET}/elsewhere/` };
+    const before = project.sandbox.state.credentials.size;
+    const result = await project.run({ log: null, env, command: ["sh", RECORD, out] });
+    expect(result.code).toBe(70);
+    expect(result.stderr).toMatch(
+      /error: cannot write the session log, so nothing was run: could not write session\.start to the session log s3:\/\/session-log\/elsewhere\/: .*AccessDenied/,
+    );
+    expect(project.sandbox.state.credentials.size).toBe(before);
+  });
+});
+
+describe("a runner killed mid-task, its state directory gone", () => {
+  const killed = async () => {
+    const env = { ...runner(), TASKACCESS_LEASE_SECONDS: "3" };
+    const out = project.path("killed");
+    const running = project.start({ log: null, env, command: ["sh", RECORD, out, "sleep", "60"] });
+    await waitForFile(out, 15_000, running);
+    const recorded = readRecorded(out);
+    running.child.kill("SIGKILL");
+    await running.done;
+    rmSync(env.HOME, { recursive: true, force: true });
+    return recorded;
+  };
+
+  it("is revoked at once by `revoke SESSION` on another machine", async () => {
+    const recorded = await killed();
+    await expectWorking(project, sessionCredentials(recorded), "before revoke");
+    const revoke = await runTaskaccess(project, ["revoke", recorded.session], runner());
+    expect(revoke.code, revoke.stderr).toBe(0);
+    await expectRevoked(project, sessionCredentials(recorded), "after revoke SESSION elsewhere");
+  });
+
+  it("is revoked by `revoke --pending` elsewhere only once its lease has lapsed", async () => {
+    const recorded = await killed();
+    const elsewhere = runner();
+    const early = await runTaskaccess(project, ["revoke", "--pending", "--json"], elsewhere);
+    expect(early.code, early.stderr).toBe(0);
+    expect(JSON.parse(early.stdout)).toMatchObject({ revoked: [] });
+    const log = JSON.parse((await runTaskaccess(project, ["log", "--json"], elsewhere)).stdout) as {
+      sessions: Array<{ session: string; status: string }>;
+    };
+    expect(log.sessions.find((s) => s.session === recorded.session)?.status).toBe("running");
+    await expectWorking(project, sessionCredentials(recorded), "while its lease holds");
+
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const status = JSON.parse((await runTaskaccess(project, ["log", "--json"], elsewhere)).stdout) as {
+      sessions: Array<{ session: string; status: string }>;
+    };
+    expect(status.sessions.find((s) => s.session === recorded.session)?.status).toBe("ABANDONED");
+    const late = await runTaskaccess(project, ["revoke", "--pending", "--json"], elsewhere);
+    expect(late.code, late.stderr).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({
+      revoked: [expect.objectContaining({ session: recorded.session })],
+    });
+    await expectRevoked(project, sessionCredentials(recorded), "after revoke --pending elsewhere");
+  });
+});
