@@ -66,6 +66,8 @@ export type SessionStartEvent = EventCommon & {
    * has lapsed (this long after its start or its last session.lease) as abandoned.
    */
   leaseSeconds?: number | undefined;
+  /** Lint findings the task file acknowledged (`acknowledge`), rule to reason; absent when none was. */
+  acknowledged?: Record<string, string> | undefined;
   /** The task's `revoker` role, or null; absent in logs before it existed. */
   revoker?: string | null | undefined;
 };

@@ -14,6 +14,7 @@ const SHOWN_FIELDS: Record<string, string[]> = {
     "isolation",
     "revoker",
     "leaseSeconds",
+    "acknowledged",
   ],
   "credentials.issued": [
     "assumedRoleId",

@@ -23,6 +23,7 @@ export function findingJson(finding: Finding): Record<string, unknown> {
     message: finding.message,
     why: finding.why,
     ...(finding.hint ? { hint: finding.hint } : {}),
+    ...(finding.acknowledged !== undefined ? { acknowledged: finding.acknowledged } : {}),
     ...locationJson(finding.location),
   };
 }

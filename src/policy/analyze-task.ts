@@ -1,9 +1,12 @@
 import type { TaskDefinition, TaskFile } from "../task/model.js";
+import { applyAcknowledgements } from "./acknowledge.js";
 import { checkActions } from "./action-catalogue.js";
 import type { Finding } from "./finding.js";
 import { lintTask } from "./lint-rules.js";
 import { checkPolicySize, measurePolicy, type PolicySize } from "./policy-size.js";
 import { type RenderedPolicy, renderSessionPolicy } from "./render-policy.js";
+import { checkConditions } from "./rules/conditions.js";
+import { checkResources } from "./rules/resource-types.js";
 
 export interface TaskAnalysis {
   task: TaskDefinition;
@@ -22,14 +25,19 @@ export async function analyzeTask(
   values?: Readonly<Record<string, string>>,
 ): Promise<TaskAnalysis> {
   const policy = renderSessionPolicy(task, values);
-  const findings = [...(await checkActions(task)), ...lintTask(task), ...checkPolicySize(policy)].map(
-    (finding) => ({
-      ...finding,
-      location:
-        finding.location ??
-        (finding.path ? taskFile.locate(finding.path, finding.atKey ? "key" : "value") : undefined),
-    }),
-  );
+  const checked = [
+    ...(await checkActions(task)),
+    ...lintTask(task),
+    ...(await checkResources(task)),
+    ...(await checkConditions(task)),
+    ...checkPolicySize(policy),
+  ];
+  const findings = applyAcknowledgements(task, checked).map((finding) => ({
+    ...finding,
+    location:
+      finding.location ??
+      (finding.path ? taskFile.locate(finding.path, finding.atKey ? "key" : "value") : undefined),
+  }));
   findings.sort((a, b) => severityRank(a) - severityRank(b) || linePosition(a) - linePosition(b));
   return { task, policy, size: measurePolicy(policy), findings, resolved: values !== undefined };
 }

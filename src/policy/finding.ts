@@ -15,9 +15,11 @@ export interface Finding {
   /** Point at the key of `path` rather than its value (a whole task is shown by its name). */
   atKey?: boolean | undefined;
   location?: SourceLocation | undefined;
+  /** The reason given in the task's `acknowledge`: the finding is reported but refuses nothing. */
+  acknowledged?: string | undefined;
 }
 
-// True when a finding refuses the task (an error, or with --strict any finding).
+// True when a finding refuses the task (an error, or with --strict any finding not acknowledged).
 export function isBlocking(finding: Finding, strict = false): boolean {
-  return finding.severity === "error" || strict;
+  return finding.severity === "error" || (strict && finding.acknowledged === undefined);
 }

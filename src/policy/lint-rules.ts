@@ -2,7 +2,9 @@ import { formatDuration } from "../task/duration.js";
 import type { StatementSpec, TaskDefinition } from "../task/model.js";
 import type { YamlPath } from "../task/yaml-document.js";
 import { globToRegExp } from "../util/glob.js";
+import { hasBroadWildcard } from "./arn-parts.js";
 import type { Finding, Severity } from "./finding.js";
+import { ESCAPE_RULES } from "./rules/escape.js";
 
 export interface LintRule {
   id: string;
@@ -13,30 +15,22 @@ export interface LintRule {
 
 const ONE_HOUR = 3600;
 
-// Actions that let a holder give itself (or another principal) more access than the task grants.
-// Sources: AWS IAM User Guide on iam:PassRole and policy management; Rhino Security Labs,
-// "AWS IAM Privilege Escalation – Methods and Mitigation".
+// Actions that let a holder give itself (or another principal) more access than the task grants,
+// besides those the escape-* rules report (rules/escape-groups.ts). Sources: AWS IAM User Guide
+// on iam:PassRole and policy management; Rhino Security Labs, "AWS IAM Privilege Escalation".
 const ESCALATION_ALWAYS = [
-  "iam:CreateAccessKey",
-  "iam:CreateLoginProfile",
-  "iam:UpdateLoginProfile",
   "iam:PutUserPolicy",
   "iam:PutGroupPolicy",
-  "iam:PutRolePolicy",
   "iam:AttachUserPolicy",
   "iam:AttachGroupPolicy",
-  "iam:AttachRolePolicy",
   "iam:CreatePolicyVersion",
   "iam:SetDefaultPolicyVersion",
   "iam:AddUserToGroup",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:DeleteRolePermissionsBoundary",
   "iam:DeleteUserPermissionsBoundary",
 ];
 /** Escalation only when granted on a wildcard resource. */
 const ESCALATION_ON_WILDCARD = [
   "iam:PassRole",
-  "sts:AssumeRole",
   "lambda:UpdateFunctionCode",
   "lambda:UpdateFunctionConfiguration",
   "ssm:SendCommand",
@@ -59,12 +53,10 @@ function allowActions(task: TaskDefinition): ActionRef[] {
   );
 }
 
-// NotResource grants everything but the listed resources, so it counts as a wildcard here.
+// NotResource grants everything but the listed resources, so it counts as a wildcard here;
+// a Lambda function's qualifiers (function:NAME:*) are one function, not a wildcard.
 function hasWildcardResource(statement: StatementSpec): boolean {
-  return (
-    statement.notResources !== undefined ||
-    (statement.resources ?? []).some((resource) => /[*?]/.test(resource))
-  );
+  return statement.notResources !== undefined || (statement.resources ?? []).some(hasBroadWildcard);
 }
 
 // The lint rules, in the order they are reported; docs/task-file.md lists the same ids.
@@ -90,25 +82,6 @@ export const LINT_RULES: readonly LintRule[] = [
           path: ref.path,
           hint: "list the actions the task calls",
         })),
-  },
-  {
-    id: "wildcard-resource",
-    severity: "warning",
-    why: 'a "*" resource lets the task act on everything of that type in the account',
-    check: (task) =>
-      task.allow.flatMap((statement) =>
-        (statement.resources ?? []).flatMap((resource, i) =>
-          resource === "*"
-            ? [
-                {
-                  message: 'allows its actions on every resource ("*")',
-                  path: [...statement.path, "resources", i],
-                  hint: "name the ARNs, or a prefix the task owns (actions that accept only * are the exception)",
-                },
-              ]
-            : [],
-        ),
-      ),
   },
   {
     id: "not-action",
@@ -161,6 +134,7 @@ export const LINT_RULES: readonly LintRule[] = [
         ];
       }),
   },
+  ...ESCAPE_RULES,
   {
     id: "long-duration",
     severity: "warning",
@@ -171,7 +145,7 @@ export const LINT_RULES: readonly LintRule[] = [
             {
               message: `credential lifetime is ${formatDuration(task.durationSeconds)}, above 1 hour`,
               path: ["tasks", task.name, "duration"],
-              hint: "use the shortest duration that covers the task; a later release refreshes long tasks",
+              hint: "use the shortest duration that covers the task; a long task can keep short credentials with `--credentials server`, which refreshes them",
             },
           ]
         : [],

@@ -1,4 +1,5 @@
 import { ExitCode, TaskAccessError } from "../errors.js";
+import { acknowledgedField } from "../policy/acknowledge.js";
 import type { AppliedIsolation } from "./isolation.js";
 import type { RunPlan } from "./plan-run.js";
 import type {
@@ -168,6 +169,7 @@ async function recordStart(state: RunState): Promise<void> {
       credentialDelivery: plan.credentials,
       isolation: deps.isolation.applied,
       revoker: plan.task.revoker ?? null,
+      ...acknowledgedField(plan.warnings),
       ...(deps.lease ? { leaseSeconds: Math.ceil(deps.lease.ttlMs / 1000) } : {}),
     });
   } catch (error) {

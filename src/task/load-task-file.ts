@@ -119,6 +119,7 @@ function normalizeTask(name: string, raw: RawTask, fileRegion: string | undefine
     reason: raw.reason ?? "optional",
     credentials: raw.credentials,
     isolation: raw.isolation,
+    acknowledge: raw.acknowledge,
   };
 }
 

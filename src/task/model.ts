@@ -10,6 +10,8 @@ export interface StatementSpec {
   resources?: string[] | undefined;
   notResources?: string[] | undefined;
   conditions?: Record<string, Record<string, ConditionValue | ConditionValue[]>> | undefined;
+  /** Lint rule id → why this statement's findings of it are accepted (`acknowledge`). */
+  acknowledge?: Record<string, string> | undefined;
   /** Where this statement sits in the task file, for findings. */
   path: YamlPath;
 }
@@ -43,6 +45,8 @@ export interface TaskDefinition {
   credentials?: "env" | "server" | "file" | undefined;
   /** How the command is isolated when `run --isolation` does not say; default auto. */
   isolation?: "auto" | "namespace" | "none" | undefined;
+  /** Lint rule id → why its findings are accepted for this task (`acknowledge`). */
+  acknowledge?: Record<string, string> | undefined;
 }
 
 // A whole task file, with a way back from a YAML path to file:line:col.

@@ -28,6 +28,9 @@ const ACTION_PATTERN = /^(?:\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$/;
 const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const SID_PATTERN = /^[A-Za-z0-9]+$/;
+const RULE_ID_PATTERN = /^[a-z][a-z-]{0,63}$/;
+/** At most this many acknowledged rules per task; each reason at most 1,024 characters. */
+export const MAX_ACKNOWLEDGED = 20;
 
 // The IAM condition operators (IAM User Guide, "IAM JSON policy elements: Condition operators").
 const BASE_OPERATORS = [
@@ -136,6 +139,24 @@ const resourceList = z
   )
   .check(z.minLength(1, { error: "must list at least one resource" }));
 
+// `acknowledge`, on a task or a statement: lint rule id → why its findings are accepted.
+const acknowledgeMap = z
+  .record(
+    z.string().check(z.regex(RULE_ID_PATTERN, { error: "keys are lint rule ids such as escape-pass-role" })),
+    z
+      .string({ error: "the value is the reason the finding is accepted" })
+      .check(
+        z.minLength(1, { error: "must give the reason the finding is accepted" }),
+        z.maxLength(1024, { error: "must have at most 1024 characters" }),
+      ),
+    { error: "must map lint rule ids to the reason each is accepted" },
+  )
+  .check(
+    z.refine((value) => Object.keys(value).length <= MAX_ACKNOWLEDGED, {
+      error: `at most ${MAX_ACKNOWLEDGED} acknowledged rules`,
+    }),
+  );
+
 export const statementSchema = z
   .strictObject({
     sid: z.optional(
@@ -146,6 +167,7 @@ export const statementSchema = z
     resources: z.optional(resourceList),
     notResources: z.optional(resourceList),
     conditions: z.optional(conditions),
+    acknowledge: z.optional(acknowledgeMap),
   })
   .check(
     z.superRefine((value, ctx) => {
@@ -279,6 +301,7 @@ export const taskSchema = z.strictObject({
   isolation: z.optional(
     z.enum(["auto", "namespace", "none"], { error: "must be `auto`, `namespace` or `none`" }),
   ),
+  acknowledge: z.optional(acknowledgeMap),
 });
 
 export const taskFileSchema = z.strictObject({

@@ -115,17 +115,31 @@ describe("lint rules", () => {
     expect(ruleIds(allow("[s3:GetObject]"))).toEqual([]);
   });
   it("wildcard-action: * is an error", () => {
-    expect(ruleIds(allow("['*']"))).toEqual(["error:wildcard-action", "error:privilege-escalation"]);
+    expect(ruleIds(allow("['*']"))).toEqual([
+      "error:wildcard-action",
+      "error:privilege-escalation",
+      "error:escape-assume-role",
+      "error:escape-role-policy",
+      "error:escape-create-identity",
+      "error:escape-pass-role",
+      "error:escape-resource-policy",
+      "error:escape-interactive-session",
+    ]);
   });
   it("service-wildcard-action: s3:* is a warning", () => {
-    expect(ruleIds(allow("['s3:*']"))).toEqual(["warning:service-wildcard-action"]);
-  });
-  it("wildcard-resource: * resource is a warning", () => {
-    expect(ruleIds(allow("[ec2:DescribeInstances]", "['*']"))).toEqual(["warning:wildcard-resource"]);
+    expect(ruleIds(allow("['s3:*']"))).toEqual([
+      "warning:service-wildcard-action",
+      "error:escape-resource-policy",
+    ]);
+    expect(ruleIds(allow("['dynamodb:*']"))).toEqual(["warning:service-wildcard-action"]);
   });
   it("not-action: NotAction in an allow is an error, in a deny it is fine", () => {
+    // An Allow with notActions also grants every escape action it does not exclude.
     expect(ruleIds(`${ROLE}\nallow:\n  - notActions: [iam:*]\n    resources: ['arn:aws:s3:::b/*']`)).toEqual([
       "error:not-action",
+      "error:escape-assume-role",
+      "error:escape-resource-policy",
+      "error:escape-interactive-session",
     ]);
     expect(
       ruleIds(`${allow("[s3:GetObject]")}\ndeny:\n  - notActions: [s3:GetObject]\n    resources: ['*']`),
@@ -137,28 +151,31 @@ describe("lint rules", () => {
     ).toEqual(["warning:not-resource"]);
   });
   it("privilege-escalation: always-escalating actions, whatever the resource", () => {
-    const findings = lintTask(task(allow("[iam:CreateAccessKey]", "['arn:aws:iam::123456789012:user/ci']")));
+    const findings = lintTask(
+      task(allow("[iam:CreatePolicyVersion]", "['arn:aws:iam::123456789012:policy/ci']")),
+    );
     expect(findings.map((finding) => finding.rule)).toEqual(["privilege-escalation"]);
     expect(findings[0]?.message).toBe(
-      '"iam:CreateAccessKey" allows privilege escalation: iam:CreateAccessKey',
+      '"iam:CreatePolicyVersion" allows privilege escalation: iam:CreatePolicyVersion',
     );
+    // Role policies moved to escape-role-policy; user and group policies stay here.
     expect(ruleIds(allow("['iam:Put*Policy']", "['arn:aws:iam::123456789012:role/x']"))).toEqual([
       "error:privilege-escalation",
+      "error:escape-role-policy",
     ]);
     expect(ruleIds(allow("['iam:Attach*']", "['arn:aws:iam::123456789012:role/x']"))).toEqual([
       "error:privilege-escalation",
+      "error:escape-role-policy",
     ]);
   });
   it("privilege-escalation: PassRole, AssumeRole and UpdateFunctionCode only on a wildcard resource", () => {
-    expect(ruleIds(allow("[iam:PassRole]", "['*']"))).toEqual([
-      "warning:wildcard-resource",
-      "error:privilege-escalation",
-    ]);
+    // wildcard-resource needs the catalogue now: test/policy/resource-types.test.ts.
+    expect(ruleIds(allow("[iam:PassRole]", "['*']"))).toEqual(["error:privilege-escalation"]);
     expect(ruleIds(allow("[iam:PassRole]", "['arn:aws:iam::123456789012:role/*']"))).toEqual([
       "error:privilege-escalation",
     ]);
     expect(ruleIds(allow("[iam:PassRole]", "['arn:aws:iam::123456789012:role/app-task']"))).toEqual([]);
-    expect(ruleIds(allow("[sts:AssumeRole]", "['*']"))).toContain("error:privilege-escalation");
+    expect(ruleIds(allow("[sts:AssumeRole]", "['*']"))).toContain("error:escape-assume-role");
     expect(
       ruleIds(allow("[lambda:UpdateFunctionCode]", "['arn:aws:lambda:eu-west-1:123456789012:function:*']")),
     ).toEqual(["error:privilege-escalation"]);
@@ -179,25 +196,30 @@ describe("lint rules", () => {
     expect(lintTask(task(`${allow("[s3:GetObject]")}\nduration: 3601`))[0]?.message).toBe(
       "credential lifetime is 1h1s, above 1 hour",
     );
+    expect(lintTask(task(`${allow("[s3:GetObject]")}\nduration: 2h`))[0]?.hint).toContain(
+      "`--credentials server`, which refreshes them",
+    );
   });
   it("missing-description: a warning", () => {
     expect(
       ruleIds(
         "role: arn:aws:iam::123456789012:role/r\nallow:\n  - actions: [s3:GetObject]\n    resources: ['*']",
       ),
-    ).toEqual(["warning:wildcard-resource", "warning:missing-description"]);
+    ).toEqual(["warning:missing-description"]);
   });
 });
 
 describe("analyzeTask", () => {
   it("puts errors before warnings and attaches file positions", async () => {
-    const text = taskFileWith(`${allow("['s3:*', s3:PutObjects]")}`);
+    const text = taskFileWith(
+      `${allow("['dynamodb:*', dynamodb:PutItems]", "['arn:aws:dynamodb:eu-west-1:123456789012:table/t']")}`,
+    );
     const file = parseTaskFile("taskaccess.yaml", text);
     const analysis = await analyzeTask(file, file.tasks[0] as TaskDefinition);
     expect(
       analysis.findings.map((finding) => [finding.rule, finding.location?.line, finding.location?.column]),
     ).toEqual([
-      ["unknown-action", 7, 27],
+      ["unknown-action", 7, 33],
       ["service-wildcard-action", 7, 19],
     ]);
   });
