@@ -12,6 +12,8 @@ export interface SessionLogErrorOptions {
   path?: string | undefined;
   hint?: string | undefined;
   cause?: unknown;
+  /** A log the user pointed at a place it cannot be kept is a usage error (64), not 70. */
+  exitCode?: typeof ExitCode.usage | undefined;
 }
 
 // No session may run unaudited, so every failure to read or write the log is this one error,
@@ -21,7 +23,7 @@ export class SessionLogError extends TaskAccessError {
 
   constructor(message: string, options: SessionLogErrorOptions = {}) {
     super(message, {
-      exitCode: ExitCode.internal,
+      exitCode: options.exitCode ?? ExitCode.internal,
       hint: options.hint ?? SESSION_LOG_HINT,
       cause: options.cause,
     });

@@ -1,10 +1,11 @@
 import { constants, type Stats } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, stat } from "node:fs/promises";
+import { type FileHandle, lstat, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { chainEvent, GENESIS_PREV, sha256Hex } from "./chain.js";
 import type { LogRecord, SessionEvent } from "./events.js";
 import { type FileLockOptions, withFileLock } from "./file-lock.js";
 import { MAX_LINE_BYTES } from "./line-splitter.js";
+import { checkLogOwner, formatMode, prepareLogDirectory } from "./log-directory.js";
 import { parseLogLine } from "./read-log.js";
 import { SessionLogError } from "./session-log-error.js";
 
@@ -43,7 +44,7 @@ export class SessionLog implements AuditSink {
   // stops the run before STS is called, with an error that says what to fix.
   static async open(path: string, options: SessionLogOptions): Promise<SessionLog> {
     const file = resolve(path);
-    await prepareDirectory(dirname(file));
+    const { shared } = await prepareLogDirectory(dirname(file));
     let created = false;
     let stats = await lstatOrUndefined(file);
     if (stats === undefined) {
@@ -53,6 +54,7 @@ export class SessionLog implements AuditSink {
       });
     }
     checkLogStats(file, stats);
+    if (shared) checkLogOwner(file, stats);
     const handle = await openForAppend(file);
     try {
       checkLogStats(file, await handle.stat());
@@ -106,31 +108,6 @@ export class SessionLog implements AuditSink {
     } finally {
       await handle.close().catch(() => {});
     }
-  }
-}
-
-async function prepareDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw fsError(`cannot create the session log directory ${dir}`, dir, error);
-  }
-  let stats: Stats;
-  try {
-    stats = await stat(dir);
-  } catch (error) {
-    throw fsError(`cannot read the session log directory ${dir}`, dir, error);
-  }
-  if (!stats.isDirectory()) {
-    throw new SessionLogError(`${dir} is not a directory, so the session log cannot be kept in it`, {
-      path: dir,
-    });
-  }
-  if ((stats.mode & 0o002) !== 0) {
-    throw new SessionLogError(
-      `the session log directory ${dir} is writable by everyone (mode ${formatMode(stats.mode)}), so anyone could replace the log`,
-      { path: dir, hint: `run chmod o-w ${dir}, or keep the log elsewhere with --log / TASKACCESS_LOG` },
-    );
   }
 }
 
@@ -309,8 +286,4 @@ function fsError(message: string, path: string, error: unknown): SessionLogError
 
 function damagedLogHint(file: string): string {
   return `run \`taskaccess log verify --log ${file}\` to see the damage; keep the file for review and move it aside to start a new log`;
-}
-
-function formatMode(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, "0");
 }

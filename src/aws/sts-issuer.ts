@@ -6,6 +6,7 @@ import type {
   IssuedCredentials,
 } from "../session/ports.js";
 import { describeAwsError } from "./describe-aws-error.js";
+import { missingProfileHint } from "./missing-profile.js";
 
 export interface AwsClientOptions {
   region?: string | undefined;
@@ -79,7 +80,12 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
         );
         return { arn: result.Arn ?? "", account: result.Account ?? "", userId: result.UserId ?? "" };
       } catch (error) {
-        throw describeAwsError("Could not identify the base credentials (sts:GetCallerIdentity)", error);
+        const hint = await missingProfileHint(options.profile, process.env);
+        throw describeAwsError(
+          "Could not identify the base credentials (sts:GetCallerIdentity)",
+          error,
+          hint ? { CredentialsProviderError: hint } : {},
+        );
       }
     },
     assumeRole: async (input: AssumeRoleInput): Promise<IssuedCredentials> => {

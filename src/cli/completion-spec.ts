@@ -2,8 +2,11 @@ import type { Command, Option } from "commander";
 import { CREDENTIAL_MODES } from "../session/credential-delivery.js";
 import { ISOLATION_MODES } from "../session/isolation.js";
 
-/** What a word completes to: file names, the task names of the task file, or fixed words. */
-export type Completion = "files" | "tasks" | readonly string[];
+/**
+ * What a word completes to: file names, the task names of the task file, the parameter names of
+ * the task being typed (as `name=`), or fixed words.
+ */
+export type Completion = "files" | "tasks" | "params" | readonly string[];
 
 export interface FlagSpec {
   /** Every spelling: "-p", "--param". */
@@ -39,6 +42,7 @@ const VALUES: Record<string, Completion> = {
   "--log": "files",
   "--world": "files",
   "--task": "tasks",
+  "--param": "params",
   "--credentials": CREDENTIAL_MODES,
   "--isolation": ISOLATION_MODES,
 };

@@ -60,22 +60,31 @@ export function createProgram(ctx: CliContext): Command {
     // Nested commands (log show, log verify) inherit from their parent only once it has inherited.
     for (const sub of command.commands) sub.copyInheritedSettings(command);
   }
-  program.argument("[command]").action((command: string | undefined) => {
-    if (command !== undefined) {
-      const suggestion = suggestClosest(
-        command,
-        program.commands.map((sub) => sub.name()),
-      );
-      program.error(
-        `error: unknown command '${command}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ""}`,
-        {
-          exitCode: ExitCode.usage,
-          code: "commander.unknownCommand",
-        },
-      );
-    }
-    program.outputHelp({ error: true });
-    ctx.exitCode = ExitCode.usage;
-  });
+  // [args...] and unknown options: an unknown command followed by arguments (`explian deploy
+  // --param v=1`) is still an unknown command with a suggestion, not "too many arguments". Set after
+  // the commands were added, so they keep commander's own checks.
+  program
+    .argument("[command]")
+    .argument("[args...]")
+    .allowUnknownOption()
+    .action((command: string | undefined) => {
+      if (command !== undefined) unknownCommand(program, command);
+      program.outputHelp({ error: true });
+      ctx.exitCode = ExitCode.usage;
+    });
   return program;
+}
+
+// Fails with "unknown command" (or "unknown option", for `taskaccess --bad`) and the closest name.
+function unknownCommand(program: Command, word: string): never {
+  const isOption = word.startsWith("-");
+  const names = isOption
+    ? program.options.flatMap((option) => (option.long ? [option.long] : []))
+    : program.commands.map((sub) => sub.name());
+  const suggestion = suggestClosest(word, names);
+  const kind = isOption ? "option" : "command";
+  return program.error(
+    `error: unknown ${kind} '${word}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ""}`,
+    { exitCode: ExitCode.usage, code: isOption ? "commander.unknownOption" : "commander.unknownCommand" },
+  );
 }

@@ -23,6 +23,8 @@ export interface RunRequest {
   params: Record<string, string>;
   reason?: string | undefined;
   command: string[];
+  /** `--print-env` runs nothing: the command may be left out (the plan's command is then ""). */
+  commandOptional?: boolean | undefined;
   nested: boolean;
   /** `--credentials`; wins over the task's `credentials`. */
   credentials?: CredentialMode | undefined;
@@ -69,8 +71,8 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
       "pass --nested if the inner task is meant to start from the outer session's credentials",
     );
   }
-  const [command, ...args] = request.command;
-  if (!command)
+  const [command = "", ...args] = request.command;
+  if (!command && !request.commandOptional)
     throw new UsageError(
       "no command to run",
       "write the command after --: taskaccess run TASK -- ./deploy.sh",

@@ -19,6 +19,8 @@ export interface RevokeReport {
   revoked: boolean;
   policyName?: string | undefined;
   error?: string | undefined;
+  /** The log already records every STS session of it as revoked: nothing was done. */
+  alreadyRevoked?: boolean;
 }
 
 /** When a session's expiry is unknown, its revoke policy is kept this long: STS's 12-hour maximum. */
@@ -37,6 +39,11 @@ export async function revokeSessions(
       reports.push({ session, revoked: false, error: "the log does not name its role and session name" });
       continue;
     }
+    const targets = session.revoked ? [] : revocationTargets(session, sessionName);
+    if (targets.length === 0) {
+      reports.push({ session, revoked: true, alreadyRevoked: true });
+      continue;
+    }
     const common = () => ({
       time: new Date(deps.clock.now()).toISOString(),
       session: session.session,
@@ -47,7 +54,7 @@ export async function revokeSessions(
       revokedBy: deps.revokedBy,
     });
     let report: RevokeReport = { session, revoked: true };
-    for (const target of revocationTargets(session, sessionName)) {
+    for (const target of targets) {
       const expiration = new Date(
         target.expiresAt !== null ? Date.parse(target.expiresAt) : deps.clock.now() + MAX_SESSION_MS,
       );

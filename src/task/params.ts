@@ -109,10 +109,16 @@ export function checkParamValue(param: ParamSpec, value: string): string | undef
   const allowed = explicitLiterals(param.pattern);
   for (const [char, why] of DANGEROUS) {
     if (value.includes(char) && !allowed.has(char)) {
-      return `parameter "${param.name}" value ${shown} contains "${char}", which ${why}; refused unless the pattern allows "${char}" explicitly (for example \\${char})`;
+      const quoted = quoteChar(char);
+      return `parameter "${param.name}" value ${shown} contains ${quoted}, which ${why}; refused unless the pattern allows ${quoted} explicitly (for example \\${char})`;
     }
   }
   return undefined;
+}
+
+// A character in quotes that stay readable: '"' rather than """.
+function quoteChar(char: string): string {
+  return char === '"' ? `'"'` : `"${char}"`;
 }
 
 // Replaces {{name}} with checked values; IAM's own ${...} variables are left untouched.

@@ -1,4 +1,6 @@
 // The commented task file `taskaccess init` writes; test/task asserts that it validates cleanly.
+// The $schema URL stays machine-independent (the file is committed): it resolves once the package
+// is published; until then README's Install names the schema inside the installed package.
 export const STARTER_TASK_FILE = `# yaml-language-server: $schema=https://unpkg.com/taskaccess/schema/taskaccess.schema.json
 # taskaccess task file: each task names a role and exactly the access one job needs.
 # Reference: docs/task-file.md. Check it with \`taskaccess validate\`, preview a task with

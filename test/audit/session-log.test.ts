@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -57,13 +58,16 @@ async function collect(path: string): Promise<LogLine[]> {
   return lines;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SessionLogError> {
+async function rejection(
+  promise: Promise<unknown>,
+  exitCode: number = ExitCode.internal,
+): Promise<SessionLogError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
   expect(error).toBeInstanceOf(SessionLogError);
-  expect((error as SessionLogError).exitCode).toBe(ExitCode.internal);
+  expect((error as SessionLogError).exitCode).toBe(exitCode);
   return error as SessionLogError;
 }
 
@@ -171,11 +175,30 @@ describe("SessionLog", () => {
     mkdirSync(shared);
     chmodSync(shared, 0o777);
     const path = join(shared, "sessions.jsonl");
-    const error = await rejection(SessionLog.open(path, options));
+    const error = await rejection(SessionLog.open(path, options), ExitCode.usage);
     expect(error.message).toBe(
       `the session log directory ${shared} is writable by everyone (mode 0777), so anyone could replace the log`,
     );
     expect(existsSync(path)).toBe(false);
+    expect(error.hint).toContain("chmod +t");
+  });
+
+  it("accepts a sticky world-writable directory such as /tmp, with a log of its own", async () => {
+    const shared = join(dir, "tmp");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const path = join(shared, "sessions.jsonl");
+    const log = await SessionLog.open(path, options);
+    await log.append(sessionEvents()[0] as SessionEvent);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    if (process.getuid?.() === 0) {
+      // Someone else's file there is refused (root can make one to test with).
+      const theirs = join(shared, "theirs.jsonl");
+      writeFileSync(theirs, "", { mode: 0o600 });
+      chownSync(theirs, 12345, 12345);
+      const error = await rejection(SessionLog.open(theirs, options), ExitCode.usage);
+      expect(error.message).toContain("belongs to another user (uid 12345)");
+    }
   });
 
   it("refuses to chain onto an incomplete last line, and leaves the file as it was", async () => {

@@ -51,6 +51,13 @@ describe("taskaccess (real process)", () => {
     expect(option.code).toBe(64);
     expect(option.stderr).toContain("error: unknown option '--strcit'");
   });
+  it("suggests a command for an unknown one followed by arguments", async () => {
+    const result = await runInProcess(["explian", "deploy", "--param", "version=1.0.0"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("error: unknown command 'explian'");
+    expect(result.stderr).toContain("(Did you mean explain?)");
+    expect(result.stderr).not.toContain("too many arguments");
+  });
 });
 
 describe("validate", () => {

@@ -61,6 +61,9 @@ const CASES: Array<[string, string[]]> = [
   ["taskaccess run --pa", ["--param"]],
   ["taskaccess run --param version=1.2.3 ", ["deploy", "read-logs"]],
   ["taskaccess run deploy --credentials ", ["env", "file", "server"]],
+  ["taskaccess run deploy --param ", ["version="]],
+  ["taskaccess run deploy -p ve", ["version="]],
+  ["taskaccess explain deploy --param ", ["version="]],
   ["taskaccess run deploy ", ["--"]],
   ["taskaccess log ", ["show", "verify"]],
   ["taskaccess log show --j", ["--json"]],
@@ -75,6 +78,11 @@ describe("taskaccess completion", () => {
     expect((await runCli(["--file", "other.yaml", "completion", "--tasks"], { cwd })).stdout).toBe(
       "release\naudit\n",
     );
+  });
+
+  it("prints a task's parameters as name= for --param, and nothing for an unknown task", async () => {
+    expect((await runCli(["completion", "--params", "deploy"], { cwd })).stdout).toBe("version=\n");
+    expect((await runCli(["completion", "--params", "nosuch"], { cwd })).stdout).toBe("");
   });
 
   it("refuses a missing or unknown shell with exit 64, and prints { shell, script } with --json", async () => {
@@ -166,6 +174,8 @@ describe("taskaccess completion", () => {
     expect(scripts.zsh).toContain("compdef _taskaccess taskaccess");
     expect(scripts.fish).toMatch(/\nfunction __taskaccess_parse\n[\s\S]*?\nend\n/);
     expect(scripts.fish).toContain("-a '(__taskaccess_tasks)'");
+    expect(scripts.fish).toContain("-a '(__taskaccess_params)'");
+    expect(scripts.zsh).toContain('_taskaccess_params "$file" "$task"');
   });
 
   it.runIf(installed("zsh"))("the zsh script is valid zsh (zsh -n)", async () => {

@@ -209,6 +209,12 @@ describe("taskaccess revoke and gc", () => {
     expect(output.AssumedRoleUser?.AssumedRoleId).toMatch(/:ta-deploy-manual00001$/);
     const verify = await runCli(["log", "verify", "--log", log], { cwd: dir, env });
     expect(verify.code, verify.stderr).toBe(0);
+
+    // Again: the log says it is revoked, so nothing is done and nothing is logged.
+    const again = await runCli(["revoke", "ta-deploy-manual00001", "--log", log], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe("ta-deploy-manual00001 (task deploy) is already revoked: nothing to do\n");
+    expect(readFileSync(log, "utf8").trimEnd().split("\n")).toHaveLength(revoked.length);
   });
 
   it("gc deletes revoke policies whose credentials expired and keeps the rest", async () => {

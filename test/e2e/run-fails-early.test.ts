@@ -132,6 +132,14 @@ describe("--print-env", () => {
     expect(result.stdout).not.toContain(project.base.secretAccessKey);
     expectNothingHappened(out, log);
   });
+
+  it("needs no command", async () => {
+    const log = project.path("log.jsonl");
+    const result = await project.run({ log, options: ["--print-env"], command: [] });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(result.stdout).toMatch(/^set: AWS_ACCESS_KEY_ID .*\nremoved: /);
+    expect(existsSync(log)).toBe(false);
+  });
 });
 
 describe("a session log that cannot be written", () => {

@@ -79,6 +79,11 @@ describe("checkParamValue refuses injection", () => {
   it.each(attempts)("refuses %j (%s) when the pattern does not name the character", (value) => {
     expect(checkParamValue(loose, value)).toMatch(/refused unless the pattern allows/);
   });
+  it("quotes a refused double quote readably", () => {
+    expect(checkParamValue(loose, 'a"b')).toBe(
+      `parameter "p" value "a\\"b" contains '"', which is JSON string syntax; refused unless the pattern allows '"' explicitly (for example \\")`,
+    );
+  });
   it("refuses control and non-Latin-1 characters whatever the pattern", () => {
     expect(checkParamValue(loose, "a\nb")).toMatch(/control or non-Latin-1/);
     expect(checkParamValue(loose, "a\u0000b")).toMatch(/control or non-Latin-1/);

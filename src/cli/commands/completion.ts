@@ -11,6 +11,7 @@ import { stringifyJson } from "../json-output.js";
 interface CompletionOptions {
   json?: boolean;
   tasks?: boolean;
+  params?: string;
 }
 
 const INSTALL = `
@@ -30,16 +31,24 @@ export function completionCommand(ctx: CliContext): Command {
     .argument("[shell]", `the shell: ${SHELLS.join(", ")}`)
     .option("--json", "print one JSON object: { shell, script }")
     .addOption(new Option("--tasks", "print the task names, one a line (what the scripts call)").hideHelp())
+    .addOption(
+      new Option(
+        "--params <task>",
+        "print the task's parameters as name=, one a line (for --param)",
+      ).hideHelp(),
+    )
     .addHelpText("after", INSTALL)
     .action(async (shell: string | undefined, options: CompletionOptions, command: Command) => {
       const { openTaskFile } = await import("../../task/open-task-file.js");
-      if (options.tasks) {
+      if (options.tasks || options.params !== undefined) {
         const taskFile = await openTaskFile({
           cwd: ctx.io.cwd,
           file: globalOptions(command).file,
           envFile: ctx.io.env.TASKACCESS_FILE,
         });
-        for (const task of taskFile.tasks) ctx.io.stdout(`${task.name}\n`);
+        if (options.tasks) for (const task of taskFile.tasks) ctx.io.stdout(`${task.name}\n`);
+        const task = taskFile.tasks.find((candidate) => candidate.name === options.params);
+        for (const param of task?.params ?? []) ctx.io.stdout(`${param.name}=\n`);
         return;
       }
       if (!isShell(shell)) {

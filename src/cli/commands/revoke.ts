@@ -186,7 +186,9 @@ export function revokeCommand(ctx: CliContext): Command {
       }
       for (const report of reports) {
         const name = report.session.sessionName ?? report.session.session;
-        if (report.revoked)
+        if (report.alreadyRevoked)
+          ctx.io.stdout(`${name} (task ${report.session.task}) is already revoked: nothing to do\n`);
+        else if (report.revoked)
           ctx.io.stdout(
             `${ctx.out.green("revoked")} ${name} (task ${report.session.task}): ${report.policyName}\n`,
           );
@@ -206,6 +208,7 @@ function reportJson(report: RevokeReport): Record<string, unknown> {
     role: report.session.role,
     expiresAt: report.session.expiresAt,
     ...(report.policyName ? { policyName: report.policyName } : {}),
+    ...(report.alreadyRevoked ? { alreadyRevoked: true } : {}),
     ...(report.error ? { error: report.error } : {}),
   };
 }

@@ -63,7 +63,10 @@ export function runCommand(ctx: CliContext): Command {
       "--log-retention <mode:days>",
       "S3 logs: Object Lock retention of each record, e.g. COMPLIANCE:400 (default: TASKACCESS_LOG_RETENTION, else the bucket's)",
     )
-    .option("--print-env", "print the names of the variables the command gets and loses, then stop")
+    .option(
+      "--print-env",
+      "print the names of the variables the command gets and loses, then stop (the command may be left out)",
+    )
     .option(
       "--json",
       "end with one JSON object on stderr instead of the summary line (stdout is the command's)",
@@ -101,6 +104,7 @@ export function runCommand(ctx: CliContext): Command {
         params: parseParamFlags(options.param ?? []),
         reason: options.reason,
         command,
+        commandOptional: Boolean(options.printEnv),
         nested: Boolean(options.nested),
         credentials: options.credentials === undefined ? undefined : parseCredentialMode(options.credentials),
         isolation: options.isolation === undefined ? undefined : parseIsolationMode(options.isolation),
