@@ -1,5 +1,6 @@
 import { GENESIS_PREV, sha256Hex } from "./chain.js";
 import type { ObjectStore } from "./object-store.js";
+import { parseLogLine } from "./read-log.js";
 import { LAYOUT, parseRecordKey } from "./s3-keys.js";
 import type { S3Location } from "./s3-location.js";
 import { fetchRecords, type ListedRecord, type S3Record, sortByStartThenSeq } from "./s3-read-log.js";
@@ -21,8 +22,9 @@ export interface S3VerifyResult {
 }
 
 // Checks every session's chain in an S3 log, and every key's versions: with versioning on, a record
-// that was overwritten or deleted (a later version, a delete marker) is reported even where the
-// current objects still chain.
+// that was overwritten or deleted (a later version, a delete marker) is reported as such, and its
+// first version, the one taskaccess wrote, stands in the chain for it: so the chain says whether
+// the log as written is whole, and the overwrite or deletion is named once, where it happened.
 export async function verifyS3Log(
   store: ObjectStore,
   location: S3Location,
@@ -33,7 +35,10 @@ export async function verifyS3Log(
   // objects (each key's latest version, unless a delete marker), which are read as it goes on.
   // Listing the current objects as well would list the log twice.
   const versions = new Map<string, VersionCount>();
-  const records = sortByStartThenSeq(await fetchRecords(store, currentRecords(store, location, versions)));
+  const current = await fetchRecords(store, currentRecords(store, location, versions));
+  const records = sortByStartThenSeq(
+    withFirstVersions(current, await firstVersions(store, location, versions)),
+  );
   const problems = [...versionProblems(versions), ...chainProblems(records)];
   const sessions = new Set(records.map((record) => record.place.session)).size;
   return { ok: problems.length === 0, sessions, records: records.length, problems };
@@ -78,6 +83,39 @@ function chainProblems(records: S3Record[]): S3VerifyProblem[] {
 interface VersionCount {
   versions: number;
   deleted: boolean;
+  /** The oldest version (ListObjectVersions lists a key's newest first): what was written first. */
+  first?: string | undefined;
+}
+
+// The first version of every record that was overwritten or deleted since.
+async function firstVersions(
+  store: ObjectStore,
+  location: S3Location,
+  counts: Map<string, VersionCount>,
+): Promise<S3Record[]> {
+  const originals: S3Record[] = [];
+  for (const [key, entry] of counts) {
+    const place = parseRecordKey(location, key);
+    if (!place || entry.first === undefined || (entry.versions < 2 && !entry.deleted)) continue;
+    const text = (await store.get(key, entry.first)) ?? "";
+    const parsed = parseLogLine(text);
+    originals.push({
+      key,
+      place,
+      text,
+      record: parsed.ok ? parsed.record : undefined,
+      ...(parsed.ok ? {} : { error: parsed.error }),
+    });
+  }
+  return originals;
+}
+
+// The current records, each overwritten or deleted one replaced by its first version.
+function withFirstVersions(current: S3Record[], originals: S3Record[]): S3Record[] {
+  const byKey = new Map(originals.map((record) => [record.key, record]));
+  const kept = current.map((record) => byKey.get(record.key) ?? record);
+  const present = new Set(current.map((record) => record.key));
+  return [...kept, ...originals.filter((record) => !present.has(record.key))];
 }
 
 // Every version under the layout, counted per key; yields the keys whose latest version is a record.
@@ -91,7 +129,10 @@ async function* currentRecords(
     if (!place) continue;
     const entry = counts.get(version.key) ?? { versions: 0, deleted: false };
     if (version.deleteMarker) entry.deleted = true;
-    else entry.versions += 1;
+    else {
+      entry.versions += 1;
+      entry.first = version.versionId;
+    }
     counts.set(version.key, entry);
     if (version.isLatest && !version.deleteMarker) yield { key: version.key, place };
   }

@@ -40,7 +40,8 @@ function memoryStore() {
     listVersions: async function* (prefix): AsyncGenerator<ObjectVersionInfo> {
       for (const [key, list] of versions) {
         if (!key.startsWith(prefix)) continue;
-        for (const [index, v] of list.entries()) {
+        // Newest first within a key, as ListObjectVersions answers.
+        for (const [index, v] of [...list.entries()].reverse()) {
           yield {
             key,
             versionId: v.id,
@@ -55,6 +56,10 @@ function memoryStore() {
   return {
     store,
     overwrite: (key: string, body: string) => versions.get(key)?.push({ body, id: String(++ids) }),
+    /** An unversioned bucket's overwrite: the one version replaced. */
+    replace: (key: string, body: string) => versions.set(key, [{ body, id: String(++ids) }]),
+    /** An unversioned bucket's delete: nothing left. */
+    erase: (key: string) => versions.delete(key),
     remove: (key: string) => versions.get(key)?.push({ body: undefined, id: String(++ids) }),
     fail: (value: boolean) => {
       failing = value;
@@ -188,30 +193,42 @@ describe("S3SessionLog", () => {
 });
 
 describe("verifyS3Log", () => {
-  it("names a removed record, a changed one, an overwritten one and a deleted one", async () => {
+  it("names an overwritten and a deleted record, and checks the chain with their first versions", async () => {
     const bucket = memoryStore();
     await writeSession(bucket.store);
     const keys = bucket.keys();
-    const [, second, third, fourth, fifth] = keys;
-    if (!second || !third || !fourth || !fifth) throw new Error("too few records");
+    const [, , third, , fifth] = keys;
+    if (!third || !fifth) throw new Error("too few records");
     bucket.overwrite(third, (await bucket.store.get(third))?.replace('"deploy"', '"other"') ?? "");
     bucket.remove(fifth);
     const result = await verifyS3Log(bucket.store, location, { now: clock.now });
     expect(result.ok).toBe(false);
-    expect(result.problems).toEqual(
-      expect.arrayContaining([
-        {
-          key: third,
-          kind: "overwritten",
-          message: "2 versions: the record was written over after it was logged",
-        },
-        { key: third, kind: "changed", message: `does not match what ${fourth} chained onto` },
-        { key: fifth, kind: "deleted", message: "a delete marker hides the record (S3 keeps its versions)" },
-        expect.objectContaining({
-          kind: "removed",
-          message: expect.stringMatching(/^seq 5 of session k3j9x0a2mqzp is missing$/),
-        }),
-      ]),
-    );
+    expect(result.problems).toEqual([
+      {
+        key: third,
+        kind: "overwritten",
+        message: "2 versions: the record was written over after it was logged",
+      },
+      { key: fifth, kind: "deleted", message: "a delete marker hides the record (S3 keeps its versions)" },
+    ]);
+  });
+
+  it("names a removed record (no versions to go back to) and a changed one", async () => {
+    const bucket = memoryStore();
+    await writeSession(bucket.store);
+    const [, second, third, fourth, fifth] = bucket.keys();
+    if (!second || !third || !fourth || !fifth) throw new Error("too few records");
+    // Without versioning: an object written over in place, another gone for good.
+    bucket.replace(third, (await bucket.store.get(third))?.replace('"deploy"', '"other"') ?? "");
+    bucket.erase(fifth);
+    const result = await verifyS3Log(bucket.store, location, { now: clock.now });
+    expect(result.problems).toEqual([
+      { key: third, kind: "changed", message: `does not match what ${fourth} chained onto` },
+      {
+        key: expect.stringMatching(/000006\.json$/),
+        kind: "removed",
+        message: "seq 5 of session k3j9x0a2mqzp is missing",
+      },
+    ]);
   });
 });
