@@ -1,6 +1,9 @@
 import { open } from "node:fs/promises";
 import { chainEvent, GENESIS_PREV, sha256Hex } from "./chain.js";
 import type { SessionEvent } from "./events.js";
+import type { ObjectStore } from "./object-store.js";
+import { dayOf, recordKey } from "./s3-keys.js";
+import type { S3Location } from "./s3-location.js";
 import { verifySessionLog } from "./verify-log.js";
 
 export interface SyntheticLogOptions {
@@ -34,6 +37,68 @@ export async function writeSyntheticLog(
   } finally {
     await handle.close();
   }
+}
+
+export interface SyntheticS3LogOptions extends SyntheticLogOptions {
+  /** Sessions written at once (each session's records one after another); default 32. */
+  concurrency?: number | undefined;
+}
+
+// The S3 counterpart of writeSyntheticLog, for `log verify` over an S3 log: every session written
+// as S3SessionLog writes it, each record its own object under recordKey, chained per session by
+// chainEvent (seq 1, 2, …, prev the hash of the record before), put with putNew (If-None-Match).
+// The events are writeSyntheticLog's six, with the revocation.ready a run writes before AssumeRole
+// and the lease an S3 run announces in session.start. Returns the number of records written.
+export async function writeSyntheticS3Log(
+  store: Pick<ObjectStore, "putNew">,
+  location: S3Location,
+  sessions: number,
+  options: SyntheticS3LogOptions,
+): Promise<number> {
+  let next = 0;
+  let written = 0;
+  const worker = async () => {
+    while (next < sessions) {
+      const index = next++;
+      let prev = GENESIS_PREV;
+      let day: string | undefined;
+      for (const [offset, event] of syntheticS3Session(index, options).entries()) {
+        const seq = offset + 1;
+        const { text } = chainEvent(event, seq, prev);
+        day ??= dayOf(event.time);
+        const key = recordKey(location, { day, session: event.session, seq });
+        if ((await store.putNew(key, text)) !== "written") throw new Error(`${key} exists already`);
+        prev = sha256Hex(text);
+        written += 1;
+      }
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 32, sessions));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return written;
+}
+
+// One session's seven events, in the order a run on an S3 log writes them for a command that
+// ends within its first lease (no session.lease).
+function syntheticS3Session(index: number, options: SyntheticLogOptions): SessionEvent[] {
+  const [start, issued, ...rest] = Array.from({ length: 6 }, (_, k) =>
+    syntheticEvent(index * 6 + k + 1, options),
+  );
+  if (start?.event !== "session.start" || !issued) throw new Error("the synthetic session has no start");
+  const ready: SessionEvent = {
+    event: "revocation.ready",
+    time: start.time,
+    session: start.session,
+    task: start.task,
+    caller: start.caller,
+    host: start.host,
+    ci: start.ci,
+    role: start.role,
+    via: "caller",
+    revokerRole: null,
+    boundary: "arn:aws:iam::123456789012:policy/task-role-boundary",
+  };
+  return [{ ...start, leaseSeconds: 180 }, ready, issued, ...rest];
 }
 
 export interface VerifyThroughput {
