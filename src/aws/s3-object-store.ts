@@ -1,5 +1,6 @@
 import type { ObjectStore, ObjectVersionInfo, Retention } from "../audit/object-store.js";
 import { describeAwsError } from "./describe-aws-error.js";
+import { createFastGet } from "./s3-fast-get.js";
 import { type AwsClientOptions, endpointOptions } from "./sts-issuer.js";
 
 type S3Module = typeof import("@aws-sdk/client-s3");
@@ -26,6 +27,14 @@ export function createS3ObjectStore(bucket: string, options: AwsClientOptions): 
     })();
     return loaded;
   };
+  let fast: Promise<(key: string) => Promise<string | undefined>> | undefined;
+  const fastGetFor = async (client: S3Client) =>
+    createFastGet({
+      bucket,
+      endpoint: options.endpoint,
+      region: await client.config.region(),
+      credentials: async () => await client.config.credentials(),
+    });
   return {
     putNew: async (key, body, retention) => {
       const { s3, client } = await load();
@@ -48,6 +57,15 @@ export function createS3ObjectStore(bucket: string, options: AwsClientOptions): 
     },
     get: async (key, versionId) => {
       const { s3, client } = await load();
+      // The plain case without the SDK's stack; anything else goes the SDK's way below.
+      if (!versionId) {
+        fast ??= fastGetFor(client);
+        const text = await (await fast)(key).then(
+          (found) => ({ found }),
+          () => undefined,
+        );
+        if (text) return text.found;
+      }
       try {
         const result = await client.send(
           new s3.GetObjectCommand({
