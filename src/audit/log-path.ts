@@ -31,10 +31,16 @@ export function resolveLogPath(input: LogPathInput): string {
   if (fromEnv) return local(fromEnv) ?? resolve(cwd, expandHome(fromEnv, homedir));
   const fromTaskFile = nonEmpty(input.taskFileLog);
   if (fromTaskFile) return local(fromTaskFile) ?? insideTaskFileDir(input.taskFileDir ?? cwd, fromTaskFile);
-  // The XDG Base Directory spec says a relative XDG_STATE_HOME is invalid and must be ignored.
+  return join(stateHomeOf(env, homedir), STATE_SUBPATH);
+}
+
+// $XDG_STATE_HOME, else ~/.local/state: where taskaccess keeps its state (the default log, the S3
+// log's spool and role locks). The XDG Base Directory spec says a relative XDG_STATE_HOME is
+// invalid and must be ignored.
+export function stateHomeOf(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
   const stateHome = nonEmpty(env.XDG_STATE_HOME);
-  if (stateHome && isAbsolute(stateHome)) return join(stateHome, STATE_SUBPATH);
-  return join(resolve(homedir), ".local", "state", STATE_SUBPATH);
+  if (stateHome && isAbsolute(stateHome)) return stateHome;
+  return join(resolve(homedir), ".local", "state");
 }
 
 // An S3 log (s3://BUCKET/PREFIX/) is taken as written, with its prefix ending in "/"; a path is

@@ -3,6 +3,7 @@
 // ARN says. A role in another account must therefore be revoked by an identity of that account.
 
 import { UsageError } from "../errors.js";
+import { splitArn } from "../iam/arn.js";
 
 /**
  * caller: the base identity, the role being in its account. revoker-role: a role the task file
@@ -26,12 +27,6 @@ export const REVOCATION_ACTIONS = [
   "iam:DeleteRolePolicy",
 ] as const;
 
-// The account and partition an IAM ARN belongs to.
-export function arnAccount(arn: string): { partition: string; account: string } | undefined {
-  const match = /^arn:([a-z-]+):(?:iam|sts)::(\d{12}):/.exec(arn);
-  return match ? { partition: match[1] ?? "", account: match[2] ?? "" } : undefined;
-}
-
 // The path for a role: the task's revoker role when it names one, the caller when the role is in
 // the caller's account, else a session of the role itself.
 export function chooseRevocationPath(
@@ -43,20 +38,25 @@ export function chooseRevocationPath(
     checkRevokerAccount(roleArn, revokerRole);
     return { via: "revoker-role", assumeRoleArn: revokerRole };
   }
-  if (arnAccount(roleArn)?.account === callerAccount) return { via: "caller" };
+  if (splitArn(roleArn)?.account === callerAccount) return { via: "caller" };
   return { via: "role-session", assumeRoleArn: roleArn };
 }
 
 // A revoker role in another account than the task role would write its denies on a role of its
 // own account: refused, as the task file's schema refuses it too.
 export function checkRevokerAccount(roleArn: string, revokerRole: string): void {
-  const role = arnAccount(roleArn);
-  const revoker = arnAccount(revokerRole);
-  if (role && revoker && role.account === revoker.account && role.partition === revoker.partition) return;
+  if (sameAccount(roleArn, revokerRole)) return;
   throw new UsageError(
     `the revoker role ${revokerRole} is not in the account of ${roleArn}`,
     "IAM acts in the account of the identity that calls it: name a revoker role in the task role's account",
   );
+}
+
+// True when two IAM ARNs are of one account in one partition (where a revoker role must be).
+export function sameAccount(first: string, second: string): boolean {
+  const a = splitArn(first);
+  const b = splitArn(second);
+  return a !== undefined && b !== undefined && a.account === b.account && a.partition === b.partition;
 }
 
 // The session policy of a revoking session: the revocation calls on the task role, nothing else,

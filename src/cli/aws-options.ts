@@ -52,3 +52,18 @@ export async function awsClientOptions(
     iam: { ...common, endpoint: flags.iamEndpointUrl ?? (await configuredEndpoint("IAM", sources)) },
   };
 }
+
+// STS settings for commands that revoke sessions the log names (revoke, gc): they need only some
+// STS endpoint, so with no region configured the one of the first role's partition serves (the
+// log and the ARN say enough); AWS_REGION is left to the SDK, which reads it itself.
+export async function stsForRoles(
+  sts: AwsClientOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  roles: readonly (string | null | undefined)[],
+): Promise<AwsClientOptions> {
+  if (sts.region !== undefined || env.AWS_REGION) return sts;
+  const first = roles.find((role) => role);
+  if (!first) return sts;
+  const { iamRegionFor } = await import("../aws/iam-partition.js");
+  return { ...sts, region: iamRegionFor(first) };
+}

@@ -2,7 +2,8 @@ import { homedir, hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { sha256Hex } from "../audit/chain.js";
 import type { LogRecord, SessionEvent } from "../audit/events.js";
-import { resolveLogPath } from "../audit/log-path.js";
+import { resolveLogPath, stateHomeOf } from "../audit/log-path.js";
+import { dayOf } from "../audit/s3-keys.js";
 import { isS3Location } from "../audit/s3-location.js";
 import { SessionLog } from "../audit/session-log.js";
 import type { RunAuditSink } from "../session/run-session.js";
@@ -81,7 +82,7 @@ async function openS3AuditLog(path: string, input: OpenAuditLogInput): Promise<O
   const { logStoreOpener } = await import("./log-store.js");
   const location = parseS3Location(path);
   const store = logStoreOpener(input.env, input.aws, input.taskFile?.region)(location.bucket);
-  const spool = createSpool(join(stateHome(input.env), "taskaccess", "spool"));
+  const spool = createSpool(join(stateHomeOf(input.env, homedir()), "taskaccess", "spool"));
   const log = new S3SessionLog({
     store,
     location,
@@ -104,17 +105,11 @@ async function openS3AuditLog(path: string, input: OpenAuditLogInput): Promise<O
 
 // For adding records to sessions of an S3 log: the day each started, as its folder has it.
 export function sessionDays(sessions: readonly SessionSummary[]): (session: string) => string | undefined {
-  const days = new Map(sessions.map((s) => [s.session, s.startedAt.slice(0, 10).replaceAll("-", "/")]));
+  const days = new Map(sessions.map((s) => [s.session, dayOf(s.startedAt)]));
   return (session) => days.get(session);
 }
 
 // Where a log's role locks live: beside a local log; in the state directory for an S3 log.
 export function lockDirectoryFor(path: string, env: Readonly<Record<string, string | undefined>>): string {
-  return isS3Location(path) ? join(stateHome(env), "taskaccess") : dirname(path);
-}
-
-// $XDG_STATE_HOME, else ~/.local/state (as for the local log).
-function stateHome(env: Readonly<Record<string, string | undefined>>): string {
-  const xdg = env.XDG_STATE_HOME;
-  return xdg?.startsWith("/") ? xdg : join(homedir(), ".local", "state");
+  return isS3Location(path) ? join(stateHomeOf(env, homedir()), "taskaccess") : dirname(path);
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
+import { stateHomeOf } from "../audit/log-path.js";
 
 export interface HiddenPathsInput {
   /** taskaccess's environment: the files AWS_* variables name are hidden too. */
@@ -28,9 +29,7 @@ const CREDENTIAL_FILE_VARIABLES = [
 // config, sso/cache, cli/cache), the files AWS_* variables name, taskaccess's state directory and
 // the session log's directory with its locks. Resolved through links, existing paths only.
 export function listHiddenPaths(input: HiddenPathsInput): HiddenPaths {
-  const stateHome = input.env.XDG_STATE_HOME?.startsWith("/")
-    ? input.env.XDG_STATE_HOME
-    : join(input.homedir, ".local", "state");
+  const stateHome = stateHomeOf(input.env, input.homedir);
   const directories = [join(input.homedir, ".aws"), join(stateHome, "taskaccess")];
   const files = CREDENTIAL_FILE_VARIABLES.map((name) => input.env[name]).filter(
     (path): path is string => typeof path === "string" && path.startsWith("/"),

@@ -2,6 +2,7 @@ import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
+import { splitArn } from "../iam/arn.js";
 import { suggestClosest } from "../util/suggest.js";
 import { checkParamPatterns } from "./check-patterns.js";
 import { checkPlaceholders } from "./check-placeholders.js";
@@ -249,7 +250,10 @@ function describeFsError(cause: unknown): string {
 // would write them on a role of the same name there, and never revoke this task's sessions.
 function checkRevokerAccount(task: TaskDefinition, locate: ParsedYaml["locate"]): Diagnostic[] {
   if (task.revoker === undefined) return [];
-  const accountOf = (arn: string) => /^arn:([a-z-]+):iam::(\d{12}):/.exec(arn)?.slice(1, 3).join(":");
+  const accountOf = (arn: string) => {
+    const parts = splitArn(arn);
+    return parts && `${parts.partition}:${parts.account}`;
+  };
   if (accountOf(task.revoker) === accountOf(task.role)) return [];
   return [
     {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { TaskAccessError, UsageError } from "../../errors.js";
-import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
+import { type AwsFlags, addAwsOptions, awsClientOptions, stsForRoles } from "../aws-options.js";
 import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
@@ -25,9 +25,6 @@ export function gcCommand(ctx: CliContext): Command {
     .action(async (options: GcOptions, cmd: Command) => {
       const { createIamRevoker } = await import("../../aws/iam-revoker.js");
       const { loadSessions } = await import("../../session/load-sessions.js");
-      const { iamRegionFor } = await import("../../aws/iam-partition.js");
-      const stsRegionFor = (env: Readonly<Record<string, string | undefined>>, arns: string[]) =>
-        env.AWS_REGION || (arns[0] ? iamRegionFor(arns[0]) : undefined);
       let roles = options.role ?? [];
       // The log also says which revoker role each task named: read it even with --role, and go
       // without it only when --role was given and there is no log (a role in another account is
@@ -44,10 +41,7 @@ export function gcCommand(ctx: CliContext): Command {
         if (roles.length === 0) throw new UsageError("the session log names no role", "give --role ARN");
       }
       const clientOptions = await awsClientOptions(options, ctx.io.env);
-      const sts = {
-        ...clientOptions.sts,
-        region: clientOptions.sts.region ?? stsRegionFor(ctx.io.env, roles),
-      };
+      const sts = await stsForRoles(clientOptions.sts, ctx.io.env, roles);
       const revoker = createIamRevoker({
         ...clientOptions.iam,
         sts,

@@ -4,7 +4,7 @@ import { isProcessAlive } from "../../audit/file-lock.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { CallerIdentity } from "../../session/ports.js";
 import type { RevokeReport } from "../../session/revoke-sessions.js";
-import { type AwsFlags, addAwsOptions, awsClientOptions } from "../aws-options.js";
+import { type AwsFlags, addAwsOptions, awsClientOptions, stsForRoles } from "../aws-options.js";
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
@@ -38,7 +38,6 @@ export function revokeCommand(ctx: CliContext): Command {
     .option("--json", "print one JSON object")
     .action(async (id: string | undefined, options: RevokeOptions, cmd: Command) => {
       const { createIamRevoker } = await import("../../aws/iam-revoker.js");
-      const { iamRegionFor } = await import("../../aws/iam-partition.js");
       const { createStsIssuer } = await import("../../aws/sts-issuer.js");
       const { loadSessions } = await import("../../session/load-sessions.js");
       const { findSession, revokeSessions } = await import("../../session/revoke-sessions.js");
@@ -59,13 +58,11 @@ export function revokeCommand(ctx: CliContext): Command {
         const path = await locateLog(ctx, cmd, options.log);
         const loaded = await loadSessions(path, { openStore });
         const clientOptions = await awsClientOptions(options, ctx.io.env);
-        const firstRole = loaded.sessions.find((session) => session.role)?.role;
-        const sts = {
-          ...clientOptions.sts,
-          region:
-            clientOptions.sts.region ??
-            (ctx.io.env.AWS_REGION || (firstRole ? iamRegionFor(firstRole) : undefined)),
-        };
+        const sts = await stsForRoles(
+          clientOptions.sts,
+          ctx.io.env,
+          loaded.sessions.map((session) => session.role),
+        );
         // Asked once, and only when a role is read or a session revoked again.
         let caller: Promise<CallerIdentity> | undefined;
         const whoAmI = () => {
@@ -144,15 +141,11 @@ export function revokeCommand(ctx: CliContext): Command {
         dayOfSession: sessionDays(sessions),
       });
       const clientOptions = await awsClientOptions(options, ctx.io.env);
-      // Who revokes needs only some STS endpoint: with no region configured, the one of the
-      // partition of the roles at hand (the log and the ARN say enough; issue 11).
-      const firstRole = targets.find((target) => target.role)?.role;
-      const sts = {
-        ...clientOptions.sts,
-        region:
-          clientOptions.sts.region ??
-          (ctx.io.env.AWS_REGION || (firstRole ? iamRegionFor(firstRole) : undefined)),
-      };
+      const sts = await stsForRoles(
+        clientOptions.sts,
+        ctx.io.env,
+        targets.map((target) => target.role),
+      );
       const caller = await createStsIssuer(sts).callerIdentity();
       const reports = await revokeSessions(targets, {
         revoker: createIamRevoker({
