@@ -979,7 +979,8 @@ async function bench() {
     );
   }
 
-  // 7. `log verify` over an S3 log of S3_SESSIONS sessions (issue 12), each record its own object.
+  // 7. `log verify` over an S3 log of S3_SESSIONS sessions (issue 12), each record its own object,
+  // and each session's bundle, all written by S3SessionLog.
   if (ONLY.has("7")) {
     const location = parseS3Location(S3_VERIFY_LOG);
     const bucket = sandbox.state.buckets.get(LOG_BUCKET);
@@ -1022,7 +1023,7 @@ async function bench() {
     const targetMs = TARGETS.s3VerifySeconds * 1000 * (S3_SESSIONS / 10_000);
     rows.push([
       "7",
-      `${code("taskaccess log verify")} over an S3 log, whole process (${S3_SESSIONS.toLocaleString("en-US")} sessions = ${records.toLocaleString("en-US")} records, one object each)`,
+      `${code("taskaccess log verify")} over an S3 log, whole process (${S3_SESSIONS.toLocaleString("en-US")} sessions = ${records.toLocaleString("en-US")} records, one object each, and a bundle a session)`,
       `${ms(verifyT.median)} (${rate(records / (verifyT.median / 1000), "records/s")})`,
       ms(verifyT.p90),
       "—",
@@ -1038,7 +1039,7 @@ async function bench() {
       .join(", ");
     notes.push(
       `Row 7: ${S3_RUNS} run(s) over a log written by writeSyntheticS3Log straight into the sandbox's bucket ` +
-        `(in ${ms(writeMs)}), read back over HTTP by the CLI, one GET a record: ${callText || "no calls"}. ` +
+        `(in ${ms(writeMs)}), read back over HTTP by the CLI, one GET a session (its bundle, src/audit/s3-bundle.ts): ${callText || "no calls"}. ` +
         `CPU a run: ${ms(mean(results.map((r) => r.cpuMs)))} in the \`log verify\` process, ` +
         `${ms(mean(sandboxCpu))} in the sandbox (this process).`,
     );

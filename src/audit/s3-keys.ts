@@ -31,6 +31,25 @@ export function recordKey(location: S3Location, key: RecordKey): string {
   return `${sessionFolder(location, key.day, key.session)}${String(key.seq).padStart(SEQ_DIGITS, "0")}.json`;
 }
 
+/** The name of a session's bundle: every record its run wrote, in one object (s3-bundle.ts). */
+const BUNDLE_NAME = "bundle.json";
+
+// The key of a session's bundle, beside its records.
+export function bundleKey(location: S3Location, day: string, session: string): string {
+  return `${sessionFolder(location, day, session)}${BUNDLE_NAME}`;
+}
+
+// The session folder of a bundle's key; undefined for any other key.
+export function parseBundleKey(location: S3Location, key: string): string | undefined {
+  if (!key.startsWith(`${location.prefix}${LAYOUT}/`) || !key.endsWith(`/${BUNDLE_NAME}`)) return undefined;
+  return key.slice(0, -BUNDLE_NAME.length);
+}
+
+// The folder of a key under the layout (everything up to its last slash).
+export function folderOf(key: string): string {
+  return key.slice(0, key.lastIndexOf("/") + 1);
+}
+
 // A key back to its parts; undefined for keys that are not records of this layout.
 export function parseRecordKey(location: S3Location, key: string): RecordKey | undefined {
   if (!key.startsWith(`${location.prefix}${LAYOUT}/`)) return undefined;

@@ -1,7 +1,8 @@
 import type { LogRecord } from "./events.js";
-import type { ObjectStore } from "./object-store.js";
+import type { ListedObject, ObjectStore } from "./object-store.js";
 import { parseLogLine } from "./read-log.js";
-import { daysBetween, LAYOUT, parseRecordKey, type RecordKey } from "./s3-keys.js";
+import { md5OfEtag, recordsByMd5 } from "./s3-bundle.js";
+import { daysBetween, folderOf, LAYOUT, parseBundleKey, parseRecordKey, type RecordKey } from "./s3-keys.js";
 import type { S3Location } from "./s3-location.js";
 
 /**
@@ -33,6 +34,16 @@ export interface S3Record {
 export interface ListedRecord {
   key: string;
   place: RecordKey;
+  /** The listed ETag of the version to read: a bundle's copy is taken only if its MD5 is this. */
+  etag?: string | undefined;
+  /** The version to read; the current one when not given. */
+  versionId?: string | undefined;
+}
+
+/** One session folder as listed: its records, and its bundle's key when it has one. */
+export interface ListedSession {
+  records: ListedRecord[];
+  bundle?: string | undefined;
 }
 
 // Every record of the S3 log (or of the days from `since`), across every runner that wrote it:
@@ -45,43 +56,68 @@ export async function readS3Log(
   return sortByStartThenSeq(await fetchRecords(store, listRecordKeys(store, location, options)));
 }
 
-// The record keys under the layout (or the days from `since`), as the listing pages arrive.
+// The session folders under the layout (or the days from `since`), as the listing pages arrive.
 async function* listRecordKeys(
   store: ObjectStore,
   location: S3Location,
   options: S3ReadOptions,
-): AsyncGenerator<ListedRecord> {
+): AsyncGenerator<ListedSession> {
   for (const prefix of listingPrefixes(location, options)) {
-    for await (const key of store.list(prefix)) {
-      const place = parseRecordKey(location, key);
-      if (place) yield { key, place };
+    for await (const folder of groupByFolder(store.list(prefix))) {
+      yield sessionOf(location, folder);
     }
   }
 }
 
-// Reads and parses each listed record, READ_CONCURRENCY at a time. The GETs start with the first
-// page of the listing rather than after the last, so listing and reading overlap. In no order:
-// sortByStartThenSeq orders them.
+// A folder's listed objects as a session: its records, and its bundle.
+function sessionOf(location: S3Location, objects: ListedObject[]): ListedSession {
+  const records: ListedRecord[] = [];
+  let bundle: string | undefined;
+  for (const { key, etag } of objects) {
+    const place = parseRecordKey(location, key);
+    if (place) records.push({ key, place, etag });
+    else if (parseBundleKey(location, key) !== undefined) bundle = key;
+  }
+  return { records, bundle };
+}
+
+// A key-ordered listing, one folder at a time: a folder is whole once the listing has left it.
+export async function* groupByFolder<T extends { key: string }>(
+  items: AsyncIterable<T>,
+): AsyncGenerator<T[]> {
+  let group: T[] = [];
+  for await (const item of items) {
+    if (group.length > 0 && folderOf(item.key) !== folderOf(group[0]?.key ?? "")) {
+      yield group;
+      group = [];
+    }
+    group.push(item);
+  }
+  if (group.length > 0) yield group;
+}
+
+// Reads and parses each listed session's records, READ_CONCURRENCY sessions at a time: from the
+// session's bundle where the MD5 of its copy is the record's listed ETag, else one GET a record.
+// The reads start with the first page of the listing rather than after the last, so listing and
+// reading overlap. In no order: sortByStartThenSeq orders them.
 export async function fetchRecords(
   store: ObjectStore,
-  keys: AsyncIterable<ListedRecord>,
+  sessions: AsyncIterable<ListedSession>,
 ): Promise<S3Record[]> {
   const records: S3Record[] = [];
-  const source = keys[Symbol.asyncIterator]();
+  const source = sessions[Symbol.asyncIterator]();
   let failed = false;
   // An async generator queues concurrent next() calls, so the workers share the listing safely.
   const worker = async () => {
     while (!failed) {
       const next = await source.next();
       if (next.done) return;
-      const { key, place } = next.value;
-      const text = (await store.get(key)) ?? "";
-      const parsed = parseLogLine(text);
-      records.push(
-        parsed.ok
-          ? { key, place, text, record: parsed.record }
-          : { key, place, text, record: undefined, error: parsed.error },
-      );
+      const bundled = recordsByMd5(next.value.bundle ? await store.get(next.value.bundle) : undefined);
+      for (const listed of next.value.records) {
+        const md5 = md5OfEtag(listed.etag);
+        const text = (md5 && bundled.get(md5)) ?? (await store.get(listed.key, listed.versionId)) ?? "";
+        records.push(recordOf(listed, text));
+      }
     }
   };
   try {
@@ -91,6 +127,14 @@ export async function fetchRecords(
     throw error;
   }
   return records;
+}
+
+// A record's text, parsed, with where it was found.
+export function recordOf({ key, place }: ListedRecord, text: string): S3Record {
+  const parsed = parseLogLine(text);
+  return parsed.ok
+    ? { key, place, text, record: parsed.record }
+    : { key, place, text, record: undefined, error: parsed.error };
 }
 
 // The whole layout, or one prefix a day from `since` to today.

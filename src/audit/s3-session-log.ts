@@ -1,7 +1,8 @@
 import { chainEvent, GENESIS_PREV, sha256Hex } from "./chain.js";
 import type { LogRecord, SessionEvent } from "./events.js";
 import type { ObjectStore, Retention } from "./object-store.js";
-import { dayOf, parseRecordKey, recordKey, sessionFolder } from "./s3-keys.js";
+import { formatBundle } from "./s3-bundle.js";
+import { bundleKey, dayOf, parseRecordKey, recordKey, sessionFolder } from "./s3-keys.js";
 import { formatS3Location, type S3Location } from "./s3-location.js";
 import type { AuditSink } from "./session-log.js";
 import { SessionLogError } from "./session-log-error.js";
@@ -32,6 +33,8 @@ interface ChainState {
   prev: string;
   /** This process wrote the session's session.start (a run): only its records go in the background. */
   mine: boolean;
+  /** A run's records as written, for the session's bundle at session.end. */
+  texts: string[];
 }
 
 // The S3 session log's writer: each record its own object, under a key no other writer uses,
@@ -72,7 +75,12 @@ export class S3SessionLog implements AuditSink {
           `could not add to session ${event.session} in ${this.path}: ${key} was taken ${attempt} times`,
         );
       }
-      this.chains.set(event.session, { ...chain, seq: record.seq, prev: sha256Hex(text) });
+      this.chains.set(event.session, {
+        ...chain,
+        seq: record.seq,
+        prev: sha256Hex(text),
+        texts: chain.mine ? [...chain.texts, text] : [],
+      });
       return record;
     }
   }
@@ -84,8 +92,10 @@ export class S3SessionLog implements AuditSink {
 
   private appendInBackground(event: SessionEvent, chain: ChainState): LogRecord {
     const { record, text } = chainEvent(event, chain.seq + 1, chain.prev);
-    this.chains.set(event.session, { ...chain, seq: record.seq, prev: sha256Hex(text) });
+    const texts = [...chain.texts, text];
+    this.chains.set(event.session, { ...chain, seq: record.seq, prev: sha256Hex(text), texts });
     const key = recordKey(this.options.location, { day: chain.day, session: event.session, seq: record.seq });
+    if (event.event === "session.end") this.writeBundle(chain.day, event.session, texts);
     const sent = this.write(key, text, event.event).then(
       (outcome) => {
         // Only a `revoke` of this running session from elsewhere can take the key: verify shows it.
@@ -96,6 +106,20 @@ export class S3SessionLog implements AuditSink {
     );
     this.pending.push(sent);
     return record;
+  }
+
+  // The session's bundle, beside the session.end it holds and at the same time: `log verify` then
+  // reads one object a session instead of one a record. Only a read-saver (s3-bundle.ts), so a bundle
+  // S3 will not take is not spooled or reported: readers then read each record on its own.
+  private writeBundle(day: string, session: string, texts: string[]): void {
+    const key = bundleKey(this.options.location, day, session);
+    const body = formatBundle(session, texts);
+    this.pending.push(
+      this.options.store.putNew(key, body, this.retention()).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   }
 
   private async write(key: string, text: string, event: string): Promise<"written" | "exists" | "spooled"> {
@@ -135,7 +159,7 @@ export class S3SessionLog implements AuditSink {
     const known = this.chains.get(event.session);
     if (known) return known;
     if (event.event === "session.start")
-      return { day: dayOf(event.time), seq: 0, prev: GENESIS_PREV, mine: true };
+      return { day: dayOf(event.time), seq: 0, prev: GENESIS_PREV, mine: true, texts: [] };
     const day = this.options.dayOfSession?.(event.session);
     if (day === undefined) {
       throw new SessionLogError(`session ${event.session} is not in ${this.path}`, {
@@ -149,14 +173,14 @@ export class S3SessionLog implements AuditSink {
   private async readChain(day: string, session: string): Promise<ChainState> {
     const { store, location } = this.options;
     let last: { key: string; seq: number } | undefined;
-    for await (const key of store.list(sessionFolder(location, day, session))) {
+    for await (const { key } of store.list(sessionFolder(location, day, session))) {
       const parsed = parseRecordKey(location, key);
       if (parsed && (!last || parsed.seq > last.seq)) last = { key, seq: parsed.seq };
     }
-    if (!last) return { day, seq: 0, prev: GENESIS_PREV, mine: false };
+    if (!last) return { day, seq: 0, prev: GENESIS_PREV, mine: false, texts: [] };
     const text = await store.get(last.key);
     if (text === undefined) throw new SessionLogError(`${last.key} was listed but cannot be read`);
-    return { day, seq: last.seq, prev: sha256Hex(text), mine: false };
+    return { day, seq: last.seq, prev: sha256Hex(text), mine: false, texts: [] };
   }
 }
 

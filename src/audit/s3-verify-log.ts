@@ -1,9 +1,14 @@
 import { GENESIS_PREV, sha256Hex } from "./chain.js";
 import type { ObjectStore } from "./object-store.js";
-import { parseLogLine } from "./read-log.js";
-import { LAYOUT, parseRecordKey } from "./s3-keys.js";
+import { LAYOUT, parseBundleKey, parseRecordKey } from "./s3-keys.js";
 import type { S3Location } from "./s3-location.js";
-import { fetchRecords, type ListedRecord, type S3Record, sortByStartThenSeq } from "./s3-read-log.js";
+import {
+  fetchRecords,
+  groupByFolder,
+  type ListedSession,
+  type S3Record,
+  sortByStartThenSeq,
+} from "./s3-read-log.js";
 
 /** changed: a record's bytes are not what the next one chained onto, or disagree with its key; removed: a gap in a session's seq; overwritten/deleted: a key with a later version or a delete marker. */
 export type S3ProblemKind = "malformed" | "changed" | "removed" | "overwritten" | "deleted";
@@ -31,14 +36,10 @@ export async function verifyS3Log(
   // Verify reads every day of the log, so it needs no clock; the parameter stays for its callers.
   _options: { now: () => number },
 ): Promise<S3VerifyResult> {
-  // One listing of every version serves both checks: the versions of each key, and the current
-  // objects (each key's latest version, unless a delete marker), which are read as it goes on.
-  // Listing the current objects as well would list the log twice.
+  // One listing of every version serves both checks: the versions of each key, and the version of
+  // each record to read (its first), read a session folder at a time as the listing goes on.
   const versions = new Map<string, VersionCount>();
-  const current = await fetchRecords(store, currentRecords(store, location, versions));
-  const records = sortByStartThenSeq(
-    withFirstVersions(current, await firstVersions(store, location, versions)),
-  );
+  const records = sortByStartThenSeq(await fetchRecords(store, firstRecords(store, location, versions)));
   const problems = [...versionProblems(versions), ...chainProblems(records)];
   const sessions = new Set(records.map((record) => record.place.session)).size;
   return { ok: problems.length === 0, sessions, records: records.length, problems };
@@ -85,56 +86,49 @@ interface VersionCount {
   deleted: boolean;
   /** The oldest version (ListObjectVersions lists a key's newest first): what was written first. */
   first?: string | undefined;
+  /** That version's ETag. */
+  firstEtag?: string | undefined;
 }
 
-// The first version of every record that was overwritten or deleted since.
-async function firstVersions(
+// Every version under the layout, counted per key; yields each session folder with the version of
+// each record to read: its first, which stands in the chain for a record overwritten or deleted
+// since, so that the chain says whether the log as written is whole and the overwrite or deletion
+// is named once, where it happened. A bundle's newest version is read, if it has one.
+async function* firstRecords(
   store: ObjectStore,
   location: S3Location,
   counts: Map<string, VersionCount>,
-): Promise<S3Record[]> {
-  const originals: S3Record[] = [];
-  for (const [key, entry] of counts) {
-    const place = parseRecordKey(location, key);
-    if (!place || entry.first === undefined || (entry.versions < 2 && !entry.deleted)) continue;
-    const text = (await store.get(key, entry.first)) ?? "";
-    const parsed = parseLogLine(text);
-    originals.push({
-      key,
-      place,
-      text,
-      record: parsed.ok ? parsed.record : undefined,
-      ...(parsed.ok ? {} : { error: parsed.error }),
-    });
-  }
-  return originals;
-}
-
-// The current records, each overwritten or deleted one replaced by its first version.
-function withFirstVersions(current: S3Record[], originals: S3Record[]): S3Record[] {
-  const byKey = new Map(originals.map((record) => [record.key, record]));
-  const kept = current.map((record) => byKey.get(record.key) ?? record);
-  const present = new Set(current.map((record) => record.key));
-  return [...kept, ...originals.filter((record) => !present.has(record.key))];
-}
-
-// Every version under the layout, counted per key; yields the keys whose latest version is a record.
-async function* currentRecords(
-  store: ObjectStore,
-  location: S3Location,
-  counts: Map<string, VersionCount>,
-): AsyncGenerator<ListedRecord> {
-  for await (const version of store.listVersions(`${location.prefix}${LAYOUT}/`)) {
-    const place = parseRecordKey(location, version.key);
-    if (!place) continue;
-    const entry = counts.get(version.key) ?? { versions: 0, deleted: false };
-    if (version.deleteMarker) entry.deleted = true;
-    else {
-      entry.versions += 1;
-      entry.first = version.versionId;
+): AsyncGenerator<ListedSession> {
+  for await (const folder of groupByFolder(store.listVersions(`${location.prefix}${LAYOUT}/`))) {
+    const session: ListedSession = { records: [] };
+    for (const version of folder) {
+      if (parseBundleKey(location, version.key) !== undefined) {
+        if (version.isLatest && !version.deleteMarker) session.bundle = version.key;
+        continue;
+      }
+      if (!parseRecordKey(location, version.key)) continue;
+      const entry = counts.get(version.key) ?? { versions: 0, deleted: false };
+      if (version.deleteMarker) entry.deleted = true;
+      else {
+        entry.versions += 1;
+        entry.first = version.versionId;
+        entry.firstEtag = version.etag;
+      }
+      counts.set(version.key, entry);
     }
-    counts.set(version.key, entry);
-    if (version.isLatest && !version.deleteMarker) yield { key: version.key, place };
+    for (const key of new Set(folder.map((version) => version.key))) {
+      const place = parseRecordKey(location, key);
+      const entry = counts.get(key);
+      if (!place || entry?.first === undefined) continue;
+      const rewritten = entry.versions > 1 || entry.deleted;
+      session.records.push({
+        key,
+        place,
+        etag: entry.firstEtag,
+        ...(rewritten ? { versionId: entry.first } : {}),
+      });
+    }
+    yield session;
   }
 }
 

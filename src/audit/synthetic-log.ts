@@ -2,8 +2,8 @@ import { open } from "node:fs/promises";
 import { chainEvent, GENESIS_PREV, sha256Hex } from "./chain.js";
 import type { SessionEvent } from "./events.js";
 import type { ObjectStore } from "./object-store.js";
-import { dayOf, recordKey } from "./s3-keys.js";
 import type { S3Location } from "./s3-location.js";
+import { S3SessionLog } from "./s3-session-log.js";
 import { verifySessionLog } from "./verify-log.js";
 
 export interface SyntheticLogOptions {
@@ -45,12 +45,12 @@ export interface SyntheticS3LogOptions extends SyntheticLogOptions {
 }
 
 // The S3 counterpart of writeSyntheticLog, for `log verify` over an S3 log: every session written
-// as S3SessionLog writes it, each record its own object under recordKey, chained per session by
-// chainEvent (seq 1, 2, …, prev the hash of the record before), put with putNew (If-None-Match).
-// The events are writeSyntheticLog's six, with the revocation.ready a run writes before AssumeRole
-// and the lease an S3 run announces in session.start. Returns the number of records written.
+// by S3SessionLog itself, as a run writes it (each record its own object, chained per session, put
+// with If-None-Match, and the session's bundle at session.end). The events are writeSyntheticLog's
+// six, with the revocation.ready a run writes before AssumeRole and the lease an S3 run announces
+// in session.start. Returns the number of records written.
 export async function writeSyntheticS3Log(
-  store: Pick<ObjectStore, "putNew">,
+  store: ObjectStore,
   location: S3Location,
   sessions: number,
   options: SyntheticS3LogOptions,
@@ -60,17 +60,12 @@ export async function writeSyntheticS3Log(
   const worker = async () => {
     while (next < sessions) {
       const index = next++;
-      let prev = GENESIS_PREV;
-      let day: string | undefined;
-      for (const [offset, event] of syntheticS3Session(index, options).entries()) {
-        const seq = offset + 1;
-        const { text } = chainEvent(event, seq, prev);
-        day ??= dayOf(event.time);
-        const key = recordKey(location, { day, session: event.session, seq });
-        if ((await store.putNew(key, text)) !== "written") throw new Error(`${key} exists already`);
-        prev = sha256Hex(text);
+      const log = new S3SessionLog({ store, location, clock: { now: () => options.startMs } });
+      for (const event of syntheticS3Session(index, options)) {
+        await log.append(event);
         written += 1;
       }
+      await log.flush();
     }
   };
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 32, sessions));

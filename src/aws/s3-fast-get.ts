@@ -22,7 +22,23 @@ const SOCKETS = 32;
 // records spends most of its time in that stack (docs/benchmarks.md, row 7). Only the plain case:
 // 200 is the object, 404 is none; anything else (a redirect to the bucket's region, throttling,
 // an error) throws, and the caller asks the SDK, which knows how to handle it.
-export function createFastGet(input: FastGetInput): (key: string) => Promise<string | undefined> {
+export function createFastGet(signedGet: SignedGet): (key: string) => Promise<string | undefined> {
+  return async (key) => {
+    const { status, body } = await signedGet(key.split("/").map(encodeURIComponent).join("/"), {});
+    if (status === 200) return body;
+    if (status === 404) return undefined;
+    throw new Error(`GET ${key}: HTTP ${status}`);
+  };
+}
+
+/** A signed GET of a path in the bucket (already URI-encoded) with a query; the status and body. */
+export type SignedGet = (
+  path: string,
+  query: Record<string, string>,
+) => Promise<{ status: number; body: string }>;
+
+// Signed GETs on one bucket over kept-alive connections, for the fast paths of reading the log.
+export function createSignedGet(input: FastGetInput): SignedGet {
   const base = input.endpoint
     ? new URL(`${input.endpoint.replace(/\/$/, "")}/${input.bucket}/`)
     : new URL(`https://${input.bucket}.s3.${input.region}.amazonaws.com/`);
@@ -40,8 +56,8 @@ export function createFastGet(input: FastGetInput): (key: string) => Promise<str
     sha256: NodeSha256,
     uriEscapePath: false,
   });
-  return async (key) => {
-    const path = `${base.pathname}${key.split("/").map(encodeURIComponent).join("/")}`;
+  return async (keyPath, query) => {
+    const path = `${base.pathname}${keyPath}`;
     const signed = await signer.sign({
       method: "GET",
       protocol: base.protocol,
@@ -49,12 +65,10 @@ export function createFastGet(input: FastGetInput): (key: string) => Promise<str
       ...(base.port === "" ? {} : { port: Number(base.port) }),
       path,
       headers: { host: base.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-      query: {},
+      query,
     });
-    const { status, body } = await send(https, agent, base, path, signed.headers);
-    if (status === 200) return body;
-    if (status === 404) return undefined;
-    throw new Error(`GET ${key}: HTTP ${status}`);
+    const search = new URLSearchParams(query).toString().replaceAll("+", "%20");
+    return send(https, agent, base, search ? `${path}?${search}` : path, signed.headers);
   };
 }
 

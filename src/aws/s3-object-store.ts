@@ -1,6 +1,8 @@
-import type { ObjectStore, ObjectVersionInfo, Retention } from "../audit/object-store.js";
+import type { ListedObject, ObjectStore, ObjectVersionInfo, Retention } from "../audit/object-store.js";
 import { describeAwsError } from "./describe-aws-error.js";
-import { createFastGet } from "./s3-fast-get.js";
+import { createFastGet, createSignedGet, type SignedGet } from "./s3-fast-get.js";
+import { fetchVersionsPage, listAllVersions, type VersionsMarker } from "./s3-fast-list.js";
+import type { VersionsPage } from "./s3-versions-xml.js";
 import { type AwsClientOptions, endpointOptions } from "./sts-issuer.js";
 
 type S3Module = typeof import("@aws-sdk/client-s3");
@@ -27,14 +29,20 @@ export function createS3ObjectStore(bucket: string, options: AwsClientOptions): 
     })();
     return loaded;
   };
-  let fast: Promise<(key: string) => Promise<string | undefined>> | undefined;
-  const fastGetFor = async (client: S3Client) =>
-    createFastGet({
+  // The fast paths (signed GETs without the SDK's stack) share one pool of connections.
+  let signed: Promise<SignedGet> | undefined;
+  const signedGetFor = async (client: S3Client) =>
+    createSignedGet({
       bucket,
       endpoint: options.endpoint,
       region: await client.config.region(),
       credentials: async () => await client.config.credentials(),
     });
+  let fast: Promise<(key: string) => Promise<string | undefined>> | undefined;
+  const fastGetFor = async (client: S3Client) => {
+    signed ??= signedGetFor(client);
+    return createFastGet(await signed);
+  };
   return {
     putNew: async (key, body, retention) => {
       const { s3, client } = await load();
@@ -82,7 +90,13 @@ export function createS3ObjectStore(bucket: string, options: AwsClientOptions): 
       }
     },
     list: (prefix) => listKeys(load, bucket, prefix),
-    listVersions: (prefix) => listVersions(load, bucket, prefix),
+    listVersions: (prefix) =>
+      listAllVersions(async (marker) => {
+        const { client } = await load();
+        signed ??= signedGetFor(client);
+        const fastPage = await fetchVersionsPage(await signed, prefix, marker).catch(() => undefined);
+        return fastPage ?? (await sdkVersionsPage(load, bucket, prefix, marker));
+      }),
   };
 }
 
@@ -96,7 +110,7 @@ async function* listKeys(
   load: () => Promise<{ s3: S3Module; client: S3Client }>,
   bucket: string,
   prefix: string,
-): AsyncGenerator<string> {
+): AsyncGenerator<ListedObject> {
   const { s3, client } = await load();
   let token: string | undefined;
   do {
@@ -114,55 +128,62 @@ async function* listKeys(
             "the identity reading the log needs s3:ListBucket on the bucket and s3:GetObject on the prefix",
         });
       });
-    for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+    for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, etag: object.ETag };
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }
 
-async function* listVersions(
+// One page of ListObjectVersions through the SDK.
+async function sdkVersionsPage(
   load: () => Promise<{ s3: S3Module; client: S3Client }>,
   bucket: string,
   prefix: string,
-): AsyncGenerator<ObjectVersionInfo> {
+  marker: VersionsMarker,
+): Promise<VersionsPage> {
   const { s3, client } = await load();
-  let keyMarker: string | undefined;
-  let versionMarker: string | undefined;
-  do {
-    const page = await client
-      .send(
-        new s3.ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: prefix,
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
-        }),
-      )
-      .catch((error: unknown) => {
-        throw describeAwsError(`Could not list the versions under s3://${bucket}/${prefix}`, error, {
-          AccessDenied: "`log verify` on an S3 log needs s3:ListBucketVersions on the bucket",
-        });
+  const page = await client
+    .send(
+      new s3.ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(marker.keyMarker ? { KeyMarker: marker.keyMarker } : {}),
+        ...(marker.versionIdMarker ? { VersionIdMarker: marker.versionIdMarker } : {}),
+      }),
+    )
+    .catch((error: unknown) => {
+      throw describeAwsError(`Could not list the versions under s3://${bucket}/${prefix}`, error, {
+        AccessDenied: "`log verify` on an S3 log needs s3:ListBucketVersions on the bucket",
       });
-    for (const v of page.Versions ?? []) {
-      if (v.Key)
-        yield {
-          key: v.Key,
-          versionId: v.VersionId ?? "null",
-          isLatest: v.IsLatest ?? false,
-          deleteMarker: false,
-          lastModified: v.LastModified,
-        };
-    }
-    for (const m of page.DeleteMarkers ?? []) {
-      if (m.Key)
-        yield {
-          key: m.Key,
-          versionId: m.VersionId ?? "null",
-          isLatest: m.IsLatest ?? false,
-          deleteMarker: true,
-          lastModified: m.LastModified,
-        };
-    }
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker);
+    });
+  return {
+    entries: inKeyOrder([
+      ...(page.Versions ?? []).map((v) => ({
+        key: v.Key ?? "",
+        versionId: v.VersionId ?? "null",
+        isLatest: v.IsLatest ?? false,
+        deleteMarker: false,
+        lastModified: v.LastModified,
+        etag: v.ETag,
+      })),
+      ...(page.DeleteMarkers ?? []).map((m) => ({
+        key: m.Key ?? "",
+        versionId: m.VersionId ?? "null",
+        isLatest: m.IsLatest ?? false,
+        deleteMarker: true,
+        lastModified: m.LastModified,
+      })),
+    ]),
+    truncated: page.IsTruncated ?? false,
+    nextKeyMarker: page.NextKeyMarker,
+    nextVersionIdMarker: page.NextVersionIdMarker,
+  };
+}
+
+// A page's versions and delete markers come in two lists; merged by key (newest first within a key,
+// by LastModified), so that a reader can take the listing one key, or one folder, at a time.
+function inKeyOrder(entries: ObjectVersionInfo[]): ObjectVersionInfo[] {
+  const time = (entry: ObjectVersionInfo) => entry.lastModified?.getTime() ?? 0;
+  return entries
+    .filter((entry) => entry.key !== "")
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : time(b) - time(a)));
 }

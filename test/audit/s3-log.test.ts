@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,9 +19,12 @@ import { sessionEvents } from "./fixtures/events.js";
 // as S3 does; the adapter and the sandbox's S3 are tested over HTTP in test/e2e/s3-log.test.ts.
 
 function memoryStore() {
+  // A single-part PutObject's ETag without SSE-KMS: the body's MD5, quoted.
+  let etagOf = (body: string) => `"${createHash("md5").update(body).digest("hex")}"`;
   const versions = new Map<string, Array<{ body: string | undefined; id: string }>>();
   let ids = 0;
   let failing = false;
+  const gets: string[] = [];
   const latest = (key: string) => versions.get(key)?.at(-1);
   const store: ObjectStore = {
     putNew: async (key, body) => {
@@ -30,17 +34,21 @@ function memoryStore() {
       return "written";
     },
     get: async (key, versionId) => {
+      gets.push(key);
       const list = versions.get(key) ?? [];
       return versionId ? list.find((v) => v.id === versionId)?.body : list.at(-1)?.body;
     },
     list: async function* (prefix) {
-      for (const key of [...versions.keys()].sort())
-        if (key.startsWith(prefix) && latest(key)?.body !== undefined) yield key;
+      for (const key of [...versions.keys()].sort()) {
+        const body = latest(key)?.body;
+        if (key.startsWith(prefix) && body !== undefined) yield { key, etag: etagOf(body) };
+      }
     },
     listVersions: async function* (prefix): AsyncGenerator<ObjectVersionInfo> {
-      for (const [key, list] of versions) {
+      // In key order, newest first within a key, as ListObjectVersions answers.
+      for (const key of [...versions.keys()].sort()) {
         if (!key.startsWith(prefix)) continue;
-        // Newest first within a key, as ListObjectVersions answers.
+        const list = versions.get(key) ?? [];
         for (const [index, v] of [...list.entries()].reverse()) {
           yield {
             key,
@@ -48,6 +56,7 @@ function memoryStore() {
             isLatest: index === list.length - 1,
             deleteMarker: v.body === undefined,
             lastModified: undefined,
+            ...(v.body === undefined ? {} : { etag: etagOf(v.body) }),
           };
         }
       }
@@ -65,6 +74,12 @@ function memoryStore() {
       failing = value;
     },
     keys: () => [...versions.keys()].sort(),
+    /** The keys read with GET since the last call. */
+    takeGets: () => gets.splice(0),
+    /** ETags that are not the MD5 of the body, as with SSE-KMS. */
+    hideMd5: () => {
+      etagOf = (body: string) => `"${createHash("sha1").update(body).digest("hex")}"`;
+    },
   };
 }
 
@@ -230,5 +245,100 @@ describe("verifyS3Log", () => {
         message: "seq 5 of session k3j9x0a2mqzp is missing",
       },
     ]);
+  });
+});
+
+describe("session bundles", () => {
+  const verify = (store: ObjectStore) => verifyS3Log(store, location, { now: clock.now });
+
+  it("are written beside a run's records at session.end and read instead of them", async () => {
+    const bucket = memoryStore();
+    await writeSession(bucket.store, "aaaaaaaaaaaa");
+    await writeSession(bucket.store, "bbbbbbbbbbbb");
+    expect(bucket.keys().filter((key) => key.endsWith("/bundle.json"))).toEqual([
+      "ci/v1/2025/06/01/aaaaaaaaaaaa/bundle.json",
+      "ci/v1/2025/06/01/bbbbbbbbbbbb/bundle.json",
+    ]);
+    bucket.takeGets();
+    const result = await verify(bucket.store);
+    expect(result).toEqual({ ok: true, sessions: 2, records: sessionEvents().length * 2, problems: [] });
+    expect(bucket.takeGets().sort()).toEqual([
+      "ci/v1/2025/06/01/aaaaaaaaaaaa/bundle.json",
+      "ci/v1/2025/06/01/bbbbbbbbbbbb/bundle.json",
+    ]);
+    const read = await readS3Log(bucket.store, location, { now: clock.now });
+    expect(read.map((r) => r.record?.seq)).toEqual(
+      [...sessionEvents().keys(), ...sessionEvents().keys()].map((i) => i + 1),
+    );
+    expect(bucket.takeGets()).toHaveLength(2);
+  });
+
+  it("cannot hide a record changed in place: its ETag is not the bundle's copy, so it is read", async () => {
+    const bucket = memoryStore();
+    await writeSession(bucket.store);
+    const [, second, third] = bucket.keys();
+    if (!second || !third) throw new Error("too few records");
+    bucket.replace(second, (await bucket.store.get(second))?.replace('"deploy"', '"other"') ?? "");
+    bucket.takeGets();
+    const result = await verify(bucket.store);
+    expect(result.problems).toEqual([
+      { key: second, kind: "changed", message: `does not match what ${third} chained onto` },
+    ]);
+    expect(bucket.takeGets().sort()).toEqual([second, "ci/v1/2025/06/01/k3j9x0a2mqzp/bundle.json"].sort());
+  });
+
+  it("cannot stand in for a record that is gone, nor vouch for a bundle that lies", async () => {
+    const bucket = memoryStore();
+    await writeSession(bucket.store);
+    const keys = bucket.keys();
+    const bundle = keys.find((key) => key.endsWith("/bundle.json")) ?? "";
+    const [, , third] = keys;
+    if (!third) throw new Error("too few records");
+    bucket.erase(third);
+    // A bundle whose every copy is altered: none matches an ETag, so every record is read.
+    const lying = (await bucket.store.get(bundle))?.replaceAll("deploy", "other") ?? "";
+    bucket.replace(bundle, lying);
+    bucket.takeGets();
+    const result = await verify(bucket.store);
+    expect(result.problems).toEqual([
+      {
+        key: expect.stringMatching(/000004\.json$/),
+        kind: "removed",
+        message: "seq 3 of session k3j9x0a2mqzp is missing",
+      },
+    ]);
+    expect(bucket.takeGets()).toHaveLength(sessionEvents().length);
+  });
+
+  it("give way to one GET a record when ETags are not MD5s (SSE-KMS), with the same result", async () => {
+    const bucket = memoryStore();
+    await writeSession(bucket.store);
+    bucket.hideMd5();
+    bucket.takeGets();
+    expect(await verify(bucket.store)).toEqual({
+      ok: true,
+      sessions: 1,
+      records: sessionEvents().length,
+      problems: [],
+    });
+    expect(bucket.takeGets()).toHaveLength(sessionEvents().length + 1);
+  });
+
+  it("serve an overwritten record's first version, which is what the chain is checked with", async () => {
+    const bucket = memoryStore();
+    await writeSession(bucket.store);
+    const [, , third] = bucket.keys();
+    if (!third) throw new Error("too few records");
+    bucket.overwrite(third, "{}");
+    bucket.takeGets();
+    const result = await verify(bucket.store);
+    expect(result.problems).toEqual([
+      {
+        key: third,
+        kind: "overwritten",
+        message: "2 versions: the record was written over after it was logged",
+      },
+    ]);
+    expect(bucket.takeGets()).toEqual(["ci/v1/2025/06/01/k3j9x0a2mqzp/bundle.json"]);
   });
 });

@@ -97,9 +97,11 @@ describe("an S3 session log shared by three runners", () => {
     const written = await keys();
     for (const session of sessions) {
       const mine = written.filter((key) => key.includes(`/${session}/`));
-      expect(mine.map((key) => key.replace(/^.*\//, ""))).toEqual(
-        ["000001", "000002", "000003", "000004", "000005", "000006", "000007"].map((seq) => `${seq}.json`),
-      );
+      // Seven records, and the bundle the run wrote at session.end for readers (s3-bundle.ts).
+      expect(mine.map((key) => key.replace(/^.*\//, ""))).toEqual([
+        ...["000001", "000002", "000003", "000004", "000005", "000006", "000007"].map((seq) => `${seq}.json`),
+        "bundle.json",
+      ]);
       expect(mine[0]).toMatch(new RegExp(`^ci/v1/\\d{4}/\\d{2}/\\d{2}/${session}/`));
     }
     const elsewhere = runner();
