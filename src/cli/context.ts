@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import type { SignalSource } from "../session/process-runner.js";
+import type { RunSummary } from "./run-summary-json.js";
 
 // What a command may touch of the outside world; tests pass their own to run the CLI in-process.
 export interface CliIo {
@@ -13,6 +14,8 @@ export interface CliIo {
   signals?: SignalSource;
   /** Resolves with the signal name when the user interrupts (Ctrl-C) or the process is told to stop. */
   waitForInterrupt?: () => Promise<string>;
+  /** Told how a `run` that issued a session ended; the GitHub Action makes its outputs from it. */
+  onRunSummary?: (summary: RunSummary) => void;
 }
 
 // Shared by every command: the I/O, the colours, and where a command leaves its exit code.

@@ -1,15 +1,18 @@
-// docs/ci.md, run: its task file, the GitHub Actions steps that run taskaccess (whole `run:`
-// scripts, with bash -eo pipefail as GitHub does) and every `taskaccess …` line of the GitLab CI
+// docs/ci.md, run: its task file, the GitHub Actions steps that compute or run something (whole
+// `run:` scripts that set an output or run taskaccess, with GitHub's bash -eo pipefail, and the
+// step that uses this repository's Action, run from action.yml as GitHub runs it but on this
+// checkout's build: test/action/github-runner.ts) and every `taskaccess …` line of the GitLab CI
 // job (sh -c), against the in-process sandbox with the CI's variables set (fake values; the OIDC
-// login replaced by the sandbox's base keys). Checked: exit 0, the GitHub job summary, the `ci`
-// fields of the log and the SourceIdentity STS recorded (= the actor).
-// bin/taskaccess runs dist/: `npm run build` first.
+// login replaced by the sandbox's base keys). Checked: exit 0, the GitHub job summary, the
+// Action's outputs, the `ci` fields of the log and the SourceIdentity STS recorded (= the actor).
+// bin/taskaccess and bin/taskaccess-action run dist/: `npm run build` first.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SUMMARY_HEADER } from "../../src/cli/github-summary.js";
+import { evaluate, runAction, runBashStep } from "../action/github-runner.js";
 import {
   collectOutput,
   type E2eProject,
@@ -39,17 +42,31 @@ function taskaccessLines(scripts: string[]): string[] {
     .filter((line) => line.startsWith("taskaccess "));
 }
 
+/** One step the test runs: a shell script, or (GitHub) the step that uses the taskaccess Action. */
+type Step =
+  | { kind: "script"; id?: string | undefined; script: string }
+  | { kind: "action"; id?: string | undefined; with: Record<string, string>; env: Record<string, string> };
+
 interface Workflow {
   /** The job's own variables, except AWS_* (the base identity here is the sandbox's keys). */
   env: Record<string, string>;
-  /** Shell scripts, in order: each runs in a shell of its own. */
-  scripts: string[];
-  shell: string[];
+  /** In order: each script runs in a shell of its own. */
+  steps: Step[];
+  /** GitLab's lines run in sh -c; GitHub's steps as GitHub runs them (github-runner.ts). */
+  provider: "github" | "gitlab";
+}
+
+interface GithubStep {
+  id?: string;
+  run?: string;
+  uses?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
 }
 
 function githubWorkflow(): Workflow {
   const doc = parse(docFile(".github/workflows/release.yml")) as {
-    jobs: Record<string, { env?: Record<string, string>; steps: Array<{ run?: string; uses?: string }> }>;
+    jobs: Record<string, { env?: Record<string, string>; steps: GithubStep[] }>;
   };
   const job = doc.jobs.deploy;
   if (!job) throw new Error("the workflow has no deploy job");
@@ -59,11 +76,18 @@ function githubWorkflow(): Workflow {
   expect(job.steps.some((step) => step.uses?.startsWith("actions/upload-artifact@"))).toBe(true);
   return {
     env: withoutAws(job.env ?? {}),
-    scripts: job.steps.flatMap((step) =>
-      step.run && taskaccessLines([step.run]).length > 0 ? [step.run] : [],
-    ),
-    // GitHub's default shell on Linux runners: bash --noprofile --norc -eo pipefail {0}.
-    shell: ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"],
+    // The steps that set an output for later ones or run taskaccess, and the Action's step.
+    steps: job.steps.flatMap((step): Step[] => {
+      if (step.uses?.startsWith("OWNER/taskaccess@")) {
+        expect(step.uses).toBe("OWNER/taskaccess@COMMIT");
+        return [{ kind: "action", id: step.id, with: step.with ?? {}, env: step.env ?? {} }];
+      }
+      if (step.run && (step.id !== undefined || taskaccessLines([step.run]).length > 0)) {
+        return [{ kind: "script", id: step.id, script: step.run }];
+      }
+      return [];
+    }),
+    provider: "github",
   };
 }
 
@@ -86,8 +110,10 @@ function gitlabJob(): Workflow {
   expect(job.artifacts?.paths).toContain(job.variables?.TASKACCESS_LOG);
   return {
     env: withoutAws(job.variables ?? {}),
-    scripts: taskaccessLines([...(job.before_script ?? []), ...job.script, ...(job.after_script ?? [])]),
-    shell: ["sh", "-c"],
+    steps: taskaccessLines([...(job.before_script ?? []), ...job.script, ...(job.after_script ?? [])]).map(
+      (script): Step => ({ kind: "script", script }),
+    ),
+    provider: "gitlab",
   };
 }
 
@@ -100,24 +126,51 @@ interface ShellResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** GitHub: what a script step set in $GITHUB_OUTPUT, or the Action's outputs. */
+  outputs: Record<string, string>;
 }
 
-// One documented script, as the CI runs it, in the checkout; asynchronous, since the sandbox
+// One documented GitLab line, as GitLab runs it, in the checkout; asynchronous, since the sandbox
 // answers from this process.
-async function sh(
-  project: E2eProject,
-  shell: string[],
-  command: string,
-  env: Record<string, string>,
-): Promise<ShellResult> {
-  const [program = "sh", ...args] = shell;
-  const child = spawn(program, [...args, command], {
+async function sh(project: E2eProject, command: string, env: Record<string, string>): Promise<ShellResult> {
+  const child = spawn("sh", ["-c", command], {
     cwd: project.dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const { code, stdout, stderr } = await collectOutput(child).done;
-  return { command, code, stdout, stderr };
+  return { command, code, stdout, stderr, outputs: {} };
+}
+
+// One step of the GitHub workflow; the `${{ }}` of the Action's step evaluated from the job's
+// variables (github.NAME is GITHUB_NAME) and the outputs of the steps before.
+async function githubStep(
+  project: E2eProject,
+  step: Step,
+  env: Record<string, string>,
+  outputs: Record<string, Record<string, string>>,
+): Promise<ShellResult> {
+  if (step.kind === "script") {
+    expect(step.script, "a GitHub expression in a script: pass it in env").not.toContain("${{");
+    const result = await runBashStep(step.script, project.dir, env);
+    return { command: step.script, ...result };
+  }
+  const lookup = (path: string): string | undefined => {
+    const [scope, name, kind, output, ...rest] = path.split(".");
+    if (scope === "github" && name !== undefined && kind === undefined) {
+      return env[`GITHUB_${name.toUpperCase()}`];
+    }
+    if (scope === "steps" && name !== undefined && kind === "outputs" && output && rest.length === 0) {
+      return outputs[name]?.[output];
+    }
+    return undefined;
+  };
+  const stepEnv = { ...env };
+  for (const [name, value] of Object.entries(step.env)) stepEnv[name] = evaluate(value, lookup);
+  const inputs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(step.with)) inputs[name] = evaluate(String(value), lookup);
+  const result = await runAction(inputs, stepEnv, project.dir);
+  return { command: `uses taskaccess: ${JSON.stringify(inputs)}`, ...result, outputs: result.actionOutputs };
 }
 
 let project: E2eProject | undefined;
@@ -127,11 +180,11 @@ afterEach(async () => {
 });
 
 // A checkout with the documented task file and a scripts/deploy.sh that puts the release with the
-// JS SDK (the e2e fixture), then every documented taskaccess line in order.
+// JS SDK (the e2e fixture), then every documented step in order.
 async function runDocumented(
   workflow: Workflow,
   ciEnv: (dir: string) => Record<string, string>,
-  lines: string[],
+  steps: string[],
 ) {
   project = await startProject(docFile("taskaccess.yaml"));
   const current = project;
@@ -148,14 +201,16 @@ async function runDocumented(
     PATH: `${join(REPO_ROOT, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     DEPLOY_OUT: deployOut,
   });
-  expect(taskaccessLines(workflow.scripts).map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual(
-    lines,
-  );
+  expect(workflow.steps.map(describeStep)).toEqual(steps);
   const results: ShellResult[] = [];
-  for (const command of workflow.scripts) {
-    expect(command, "a GitHub expression the shell cannot run").not.toContain("${{");
-    const result = await sh(current, workflow.shell, command, env);
-    expect(result.code, `${command}\n${result.stderr}`).toBe(0);
+  const outputs: Record<string, Record<string, string>> = {};
+  for (const step of workflow.steps) {
+    const result =
+      workflow.provider === "github"
+        ? await githubStep(current, step, env, outputs)
+        : await sh(current, step.kind === "script" ? step.script : "", env);
+    expect(result.code, `${result.command}\n${result.stderr}`).toBe(0);
+    if (step.id !== undefined) outputs[step.id] = result.outputs;
     results.push(result);
   }
   const deploy = JSON.parse(readFileSync(deployOut, "utf8")) as {
@@ -165,7 +220,15 @@ async function runDocumented(
     envNames: string[];
   };
   const logPath = join(current.dir, workflow.env.TASKACCESS_LOG ?? "");
-  return { project: current, results, deploy, records: readLog(logPath) };
+  return { project: current, results, outputs, deploy, records: readLog(logPath) };
+}
+
+// A step as the tests list them: `taskaccess <command>` for each line that runs taskaccess, else
+// the Action, else the step's id.
+function describeStep(step: Step): string {
+  if (step.kind === "action") return "uses: OWNER/taskaccess@COMMIT";
+  const lines = taskaccessLines([step.script]).map((line) => line.split(" ").slice(0, 2).join(" "));
+  return lines.length > 0 ? lines.join(" && ") : `id: ${step.id ?? "?"}`;
 }
 
 // What every documented pipeline must leave: the deploy ran with the task's access only, the log
@@ -192,7 +255,7 @@ function expectCiSession(
 }
 
 describe("docs/ci.md", () => {
-  it("the GitHub Actions workflow: its taskaccess steps run, with a job summary", async () => {
+  it("the GitHub Actions workflow: its steps run, the Action's included, with a job summary and outputs", async () => {
     const workflow = githubWorkflow();
     expect(workflow.env.TASKACCESS_LOG).toBe("taskaccess-sessions.jsonl");
     const outcome = await runDocumented(
@@ -211,7 +274,7 @@ describe("docs/ci.md", () => {
         ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example/fake",
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: "fake-request-token",
       }),
-      ["taskaccess doctor", "taskaccess run", "taskaccess log"],
+      ["id: release", "uses: OWNER/taskaccess@COMMIT", "taskaccess log"],
     );
     expectCiSession(outcome, {
       provider: "github-actions",
@@ -221,17 +284,28 @@ describe("docs/ci.md", () => {
       actor: "octocat",
     });
     const session = (outcome.records[0] as { sessionName?: string }).sessionName;
+    // The Action's outputs: the session, its exit code, and the head `log verify` prints.
+    const head = /head ([0-9a-f]{64})/.exec(outcome.results.at(-1)?.stdout ?? "")?.[1];
+    expect(outcome.outputs.release).toEqual({ version: "1.2.3" });
+    expect(outcome.outputs.deploy).toEqual({
+      session: outcome.records[0]?.session,
+      "session-name": session,
+      "exit-code": "0",
+      revoked: "true",
+      "log-head": head,
+    });
     const lines = readFileSync(join(outcome.project.dir, "step-summary.md"), "utf8").split("\n");
     expect(lines).toEqual([
       ...SUMMARY_HEADER,
       expect.stringMatching(
         new RegExp(
-          `^\\| deploy \\| \`${session}\` \\| octocat \\| 0 \\| \\d+\\.\\ds \\| yes \\| \`[0-9a-f]{64}\` \\|$`,
+          `^\\| deploy \\| \`${session}\` \\| octocat \\| 0 \\| \\d+\\.\\ds \\| yes \\| \`${head}\` \\|$`,
         ),
       ),
       "",
     ]);
-    // The documented `unset` keeps the OIDC request variables from the deploy script.
+    // taskaccess keeps the OIDC request variables, and the Action its inputs, from the deploy script.
+    expect(outcome.deploy.envNames.filter((name) => name.startsWith("INPUT_"))).toEqual([]);
     expect(outcome.deploy.envNames).not.toContain("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     expect(outcome.deploy.envNames).not.toContain("ACTIONS_ID_TOKEN_REQUEST_URL");
   });

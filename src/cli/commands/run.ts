@@ -14,7 +14,7 @@ import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
 import { reportError } from "../report-error.js";
 import { runEnding } from "../run-ending.js";
-import { runSummaryJson } from "../run-summary-json.js";
+import { runSummary, runSummaryJson } from "../run-summary-json.js";
 
 interface RunOptions extends AwsFlags {
   param?: string[];
@@ -228,6 +228,7 @@ export function runCommand(ctx: CliContext): Command {
             ? runSummaryJson(plan.task.name, outcome, logHead)
             : summarize(ctx, plan.task.name, outcome),
         );
+        io.onRunSummary?.(runSummary(plan.task.name, outcome, logHead));
       } finally {
         for (const { signal, listener } of listeners) signals?.off(signal, listener);
       }
