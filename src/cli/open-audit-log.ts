@@ -72,9 +72,23 @@ export async function openAuditLog(input: OpenAuditLogInput): Promise<OpenedAudi
   return withHead(log.path, false, (event) => log.append(event));
 }
 
+// Sends what an earlier command on this machine kept in the spool for an S3 log, before a command
+// reads the log to act on it: `revoke --pending` would otherwise see a revoked session as open,
+// and a CI job's last step, often the only one left, would leave the records to die with the runner.
+export async function sendSpooled(
+  path: string,
+  input: Pick<OpenAuditLogInput, "env" | "aws" | "warn">,
+): Promise<void> {
+  if (!isS3Location(path)) return;
+  await openS3AuditLog(path, input);
+}
+
 // The S3 log: records spooled by an earlier command are sent first; then each append is its own
 // object, written by the base identity.
-async function openS3AuditLog(path: string, input: OpenAuditLogInput): Promise<OpenedAuditLog> {
+async function openS3AuditLog(
+  path: string,
+  input: Pick<OpenAuditLogInput, "env" | "aws" | "warn" | "taskFile" | "retention" | "dayOfSession">,
+): Promise<OpenedAuditLog> {
   const { parseS3Location } = await import("../audit/s3-location.js");
   const { S3SessionLog } = await import("../audit/s3-session-log.js");
   const { createSpool } = await import("../audit/spool.js");

@@ -228,3 +228,39 @@ describe("a runner killed mid-task, its state directory gone", () => {
     await expectRevoked(project, sessionCredentials(recorded), "after revoke --pending elsewhere");
   });
 });
+
+describe("records S3 would not take during a run", () => {
+  it("are kept in the runner's spool, and sent by the job's last `revoke --pending` before it reads", async () => {
+    const spoolLog = `s3://${BUCKET}/ci/spool-test/`;
+    const machine = { ...runner(), TASKACCESS_LOG: spoolLog };
+    // session.start, revocation.ready and credentials.issued get in; every later PutObject fails,
+    // the SDK's retries included.
+    project.sandbox.faults.set("s3:PutObject", ["ok", "ok", "ok", ...Array(60).fill("ServiceUnavailable")]);
+    const run = await project.run({ log: null, env: machine, command: ["true"] });
+    project.sandbox.faults.clear();
+    expect(run.code, run.stderr).toBe(0);
+    const spooled = run.stderr.match(/S3 did not take [a-z.]+ /g) ?? [];
+    expect(spooled.sort()).toEqual(
+      ["process.exit", "process.start", "session.end", "session.revoked"].map((e) => `S3 did not take ${e} `),
+    );
+    const session = /, session ta-deploy-([a-z0-9]{12}),/.exec(run.stderr)?.[1] ?? "not found";
+    const inS3 = async () =>
+      (await keys()).filter((key) => key.includes(`/${session}/`)).map((key) => key.replace(/^.*\//, ""));
+    expect(await inS3(), run.stderr).toEqual(["000001.json", "000002.json", "000003.json"]);
+
+    const pending = await runTaskaccess(project, ["revoke", "--pending"], machine);
+    expect(pending.code, pending.stderr).toBe(0);
+    expect(pending.stderr).toMatch(
+      /^warning: sent 4 record\(s\) an earlier command had kept in .*\/spool\n$/,
+    );
+    expect(pending.stdout).toBe(
+      `nothing to revoke: every unexpired session in ${spoolLog} is revoked or still running\n`,
+    );
+    expect(await inS3()).toEqual([1, 2, 3, 4, 5, 6, 7].map((seq) => `00000${seq}.json`));
+    const verify = await runTaskaccess(project, ["log", "verify", "--log", spoolLog], runner());
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toBe(
+      `✓ ${spoolLog}: 1 sessions, 7 records, every chain intact, no record overwritten or deleted\n`,
+    );
+  });
+});

@@ -43,7 +43,10 @@ export function revokeCommand(ctx: CliContext): Command {
       const { findSession, revokeSessions } = await import("../../session/revoke-sessions.js");
       const { createRoleLock } = await import("../../session/role-lock.js");
       const { findPendingSessions } = await import("../../session/session-summary.js");
-      const { lockDirectoryFor, openAuditLog, sessionDays } = await import("../open-audit-log.js");
+      const { lockDirectoryFor, openAuditLog, sendSpooled, sessionDays } = await import(
+        "../open-audit-log.js"
+      );
+      const warn = (message: string) => ctx.io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`);
       const { logStoreOpener } = await import("../log-store.js");
       const openStore = logStoreOpener(ctx.io.env, options);
       if (options.fix && !options.verify) {
@@ -114,6 +117,7 @@ export function revokeCommand(ctx: CliContext): Command {
         );
       }
       const path = await locateLog(ctx, cmd, options.log);
+      await sendSpooled(path, { env: ctx.io.env, aws: options, warn });
       // An S3 log is laid out by day: --pending reads only the last two days' folders (no STS
       // session lasts more than 12 hours, so an older one has expired anyway).
       const { sessions } = await loadSessions(path, {
@@ -139,6 +143,7 @@ export function revokeCommand(ctx: CliContext): Command {
         cwd: ctx.io.cwd,
         aws: options,
         dayOfSession: sessionDays(sessions),
+        warn,
       });
       const clientOptions = await awsClientOptions(options, ctx.io.env);
       const sts = await stsForRoles(
