@@ -50,6 +50,7 @@ export type SessionStartEvent = EventCommon & {
   sessionName: string;
   params: Record<string, string>;
   reason: string | null;
+  /** The DurationSeconds asked of STS: the task's `duration`, or the shorter `run --duration`. */
   durationSeconds: number;
   timeoutSeconds: number | null;
   sourceIdentity: string | null;
@@ -70,6 +71,10 @@ export type SessionStartEvent = EventCommon & {
   acknowledged?: Record<string, string> | undefined;
   /** The task's `revoker` role, or null; absent in logs before it existed. */
   revoker?: string | null | undefined;
+  /** The STS ExternalId sent (the task's `externalId`, parameters filled in), or null; absent in older logs. */
+  externalId?: string | null | undefined;
+  /** The MFA device the role was assumed with (its serial; the code is never logged), or null; absent in older logs. */
+  mfaSerial?: string | null | undefined;
 };
 
 /** Written after the check that the role's sessions can be revoked, before AssumeRole. */

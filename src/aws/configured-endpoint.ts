@@ -6,8 +6,9 @@
 // but reads the profile from AWS_PROFILE only, so a client given `profile: NAME` would miss that
 // profile's endpoint; resolving here makes `--profile NAME` and `AWS_PROFILE=NAME` the same.
 
+import { type ConfigFile, readConfigFile } from "./shared-config-file.js";
+
 type Env = Readonly<Record<string, string | undefined>>;
-type ConfigFile = Record<string, Record<string, string | undefined> | undefined>;
 
 /** The services taskaccess calls, by their SDK service id (botocore/data/<service>/…/service-2.json serviceId). */
 export type EndpointService = "IAM" | "STS" | "S3";
@@ -47,19 +48,4 @@ export function endpointFromProfile(
 
 function isTrue(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === "true";
-}
-
-// A config file that cannot be read is no config file, as for the SDK.
-async function readConfigFile(env: Env): Promise<ConfigFile> {
-  const { loadSharedConfigFiles } = await import("@smithy/core/config");
-  try {
-    const files = await loadSharedConfigFiles({
-      ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
-      ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
-      ignoreCache: true,
-    });
-    return files.configFile as ConfigFile;
-  } catch {
-    return {};
-  }
 }

@@ -37,6 +37,11 @@ export interface IamRevokerOptions extends AwsClientOptions {
   revokerSessionName?: string | undefined;
   /** Passed on to AssumeRole of a revoking session, for trust policies that ask for one. */
   sourceIdentity?: string | undefined;
+  /**
+   * The ExternalId a task role's trust policy asks for (the task's `externalId`): sent when a
+   * session of the task role itself writes the denies (a role in another account, no `revoker`).
+   */
+  externalIdFor?: ((roleArn: string) => string | undefined) | undefined;
 }
 
 /** The revoker's own parts beyond the Revoker port: the IAM context of a role, for readers of its policies. */

@@ -61,6 +61,9 @@ function iamClient(
         taskRoleArn: roleArn,
         sessionName,
         sourceIdentity: options.sourceIdentity,
+        // A revoker role is a role of its own, with its own trust policy; the task role's session
+        // needs what the task's AssumeRole sends.
+        externalId: path.via === "role-session" ? options.externalIdFor?.(roleArn) : undefined,
         now: options.clock.now,
       })
     : undefined;

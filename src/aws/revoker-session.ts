@@ -18,6 +18,8 @@ export interface RevokerSessionInput {
   sessionName: string;
   /** Passed on when the role's trust policy asks for one (sts:SetSourceIdentity). */
   sourceIdentity?: string | undefined;
+  /** STS ExternalId, when the assumed role is the task role and its task sends one. */
+  externalId?: string | undefined;
   now: () => number;
 }
 
@@ -62,6 +64,7 @@ async function assumeRevoker(
         Policy: revokerSessionPolicy(input.taskRoleArn),
         DurationSeconds: REVOKER_DURATION_SECONDS,
         ...(input.sourceIdentity ? { SourceIdentity: input.sourceIdentity } : {}),
+        ...(input.externalId !== undefined ? { ExternalId: input.externalId } : {}),
       }),
     );
     const c = result.Credentials;
@@ -79,7 +82,7 @@ async function assumeRevoker(
       `Could not assume ${input.assumeRoleArn} to revoke sessions of ${input.taskRoleArn}`,
       error,
       {
-        AccessDenied: `the base identity needs sts:AssumeRole on ${input.assumeRoleArn} and that role's trust policy must allow it; the role needs ${revocationPolicyHint(input.taskRoleArn)} (docs/security-model.md, "Roles in other accounts")`,
+        AccessDenied: `the base identity needs sts:AssumeRole on ${input.assumeRoleArn} and that role's trust policy must allow it; the role needs ${revocationPolicyHint(input.taskRoleArn)} (docs/security-model.md, "Roles in other accounts")${input.assumeRoleArn === input.taskRoleArn ? "; a task role whose trust policy requires MFA needs a `revoker` role in the task: its revoking session is assumed without MFA (a code is good for one AssumeRole)" : ""}`,
       },
     );
   } finally {

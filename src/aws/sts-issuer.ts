@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { TaskAccessError, UsageError } from "../errors.js";
 import type {
   AssumeRoleInput,
   CallerIdentity,
@@ -100,6 +100,8 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
             DurationSeconds: input.durationSeconds,
             ...(input.sourceIdentity ? { SourceIdentity: input.sourceIdentity } : {}),
             Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+            ...(input.externalId !== undefined ? { ExternalId: input.externalId } : {}),
+            ...(input.mfa ? { SerialNumber: input.mfa.serialNumber, TokenCode: input.mfa.tokenCode } : {}),
           }),
           input.signal ? { abortSignal: input.signal } : {},
         );
@@ -124,9 +126,8 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
           sourceIdentity: result.SourceIdentity,
         };
       } catch (error) {
-        throw describeAwsError(`Could not assume role ${input.roleArn}`, error, {
-          AccessDenied:
-            "the base identity needs sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity on the role, and the role's trust policy must allow them for it",
+        const described = describeAwsError(`Could not assume role ${input.roleArn}`, error, {
+          AccessDenied: accessDeniedHint(error, input),
           PackedPolicyTooLarge:
             "the session policy plus tags is too large once packed; shorten the task's allow list or its tags",
           MalformedPolicyDocument:
@@ -137,7 +138,33 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
             "the session policy plus tags is too large once packed; shorten the task's allow list or its tags",
           ValidationError: "lower the task's duration, or raise the role's MaxSessionDuration",
         });
+        throw withoutCode(described, input.mfa?.tokenCode);
       }
     },
   };
+}
+
+// STS answers a failed MFA check with AccessDenied and a message of its own ("MultiFactorAuthentication
+// failed …", src/sandbox/mfa.ts has the texts); anything else is the trust policy or the caller's.
+function accessDeniedHint(error: unknown, input: AssumeRoleInput): string {
+  const message = error instanceof Error ? error.message : "";
+  if (input.mfa && /^MultiFactorAuthentication failed/.test(message)) {
+    return `check that ${input.mfa.serialNumber} is the base identity's MFA device; a code is good for one AssumeRole: wait for the device's next code and run again`;
+  }
+  const needs =
+    "the base identity needs sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity on the role, and the role's trust policy must allow them for it";
+  return input.externalId === undefined
+    ? needs
+    : `${needs}, with the task's externalId (a trust policy's sts:ExternalId condition compares it exactly)`;
+}
+
+// The MFA code never appears in an error: STS does not echo it (taskaccess sends only six digits,
+// checked before), but an answer that did would have it quoted, as in a ValidationError's 'value'.
+function withoutCode(error: TaskAccessError, code: string | undefined): TaskAccessError {
+  if (code === undefined || !error.message.includes(`'${code}'`)) return error;
+  return new TaskAccessError(error.message.replaceAll(`'${code}'`, "'******'"), {
+    exitCode: error.exitCode,
+    hint: error.hint,
+    cause: error.cause,
+  });
 }

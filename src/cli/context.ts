@@ -1,3 +1,4 @@
+import { isatty, type ReadStream } from "node:tty";
 import type { ChalkInstance } from "chalk";
 import type { SignalSource } from "../session/process-runner.js";
 import type { RunSummary } from "./run-summary-json.js";
@@ -16,6 +17,11 @@ export interface CliIo {
   waitForInterrupt?: () => Promise<string>;
   /** Told how a `run` that issued a session ended; the GitHub Action makes its outputs from it. */
   onRunSummary?: (summary: RunSummary) => void;
+  /**
+   * Present when stdin and stderr are both a terminal: writes the prompt on stderr and reads one
+   * line from the terminal without echoing it (run's MFA code). Absent in CI and pipes.
+   */
+  readSecret?: ((prompt: string) => Promise<string>) | undefined;
 }
 
 // Shared by every command: the I/O, the colours, and where a command leaves its exit code.
@@ -44,6 +50,14 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    // isatty(0), not process.stdin: that would open stdin for every command.
+    readSecret:
+      isatty(0) && process.stderr.isTTY
+        ? async (prompt) => {
+            const { readHiddenLine } = await import("./hidden-input.js");
+            return readHiddenLine(process.stdin as ReadStream, (text) => process.stderr.write(text), prompt);
+          }
+        : undefined,
     signals: {
       on: (signal, listener) => process.on(signal, listener),
       off: (signal, listener) => process.off(signal, listener),

@@ -13,6 +13,8 @@ const SHOWN_FIELDS: Record<string, string[]> = {
     "pid",
     "isolation",
     "revoker",
+    "externalId",
+    "mfaSerial",
     "leaseSeconds",
     "acknowledged",
   ],

@@ -38,6 +38,14 @@ export const SHAPES = {
     pattern: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
   },
   externalIdType: { shape: "externalIdType", type: "string", min: 2, max: 1224, pattern: "[\\w+=,.@:\\/-]*" },
+  serialNumberType: {
+    shape: "serialNumberType",
+    type: "string",
+    min: 9,
+    max: 256,
+    pattern: "[\\w+=/:,.@-]*",
+  },
+  tokenCodeType: { shape: "tokenCodeType", type: "string", min: 6, max: 6, pattern: "[\\d]*" },
   tagKeyType: {
     shape: "tagKeyType",
     type: "string",

@@ -51,8 +51,15 @@ export function requestContext(caller: CallerIdentity, facts: RequestFacts): Rec
     // aws:MultiFactorAuthPresent is in the context only for temporary credentials, never for long-term
     // access keys (IAM User Guide, "AWS global condition context keys", aws:MultiFactorAuthPresent;
     // https://repost.aws/knowledge-center/mfa-iam-user-aws-cli: "The aws:MultiFactorAuthPresent key
-    // doesn't exist in requests made using long-term credentials"). No MFA here: a session has "false".
-    context["aws:MultiFactorAuthPresent"] = "false";
+    // doesn't exist in requests made using long-term credentials"): "true" for a session whose
+    // AssumeRole passed an MFA code, else "false". aws:MultiFactorAuthAge, "the number of seconds
+    // since the requesting principal was authorized using MFA", is present only when MFA was used
+    // (same page, aws:MultiFactorAuthAge).
+    const mfaAt = record.mfaAuthenticatedAt;
+    context["aws:MultiFactorAuthPresent"] = mfaAt === undefined ? "false" : "true";
+    if (mfaAt !== undefined) {
+      context["aws:MultiFactorAuthAge"] = String(Math.max(0, Math.floor((facts.now - mfaAt) / 1000)));
+    }
     if (record.sourceIdentity) context["aws:SourceIdentity"] = record.sourceIdentity;
     // Session tags override role tags with the same key.
     for (const [key, value] of Object.entries({ ...record.role.tags, ...record.tags })) {

@@ -12,6 +12,7 @@ import {
   recordChange,
 } from "./propagation.js";
 import { bucketFromWorld } from "./s3-buckets.js";
+import { decodeBase32, MIN_SEED_BYTES } from "./totp.js";
 import { checkWorldReferences, type World } from "./world.js";
 
 export interface UserEntity {
@@ -85,9 +86,23 @@ export interface SessionKey {
   sourceIdentity?: string | undefined;
   /** True when the caller that assumed the role was itself a role session (role chaining). */
   chained: boolean;
+  /** When AssumeRole checked an MFA code for this session (sandbox clock, ms); absent without MFA. */
+  mfaAuthenticatedAt?: number | undefined;
 }
 
 export type CredentialRecord = LongTermKey | SessionKey;
+
+/** A user's virtual MFA device (world file `mfaDevices`), checked by AssumeRole (src/sandbox/mfa.ts). */
+export interface MfaDevice {
+  serial: string;
+  seed: Buffer;
+  user: UserEntity;
+  /**
+   * The TOTP time step of the last code accepted: a code of this step or an earlier one is refused,
+   * so a code is good once (RFC 6238 section 5.2).
+   */
+  lastStep?: number | undefined;
+}
 
 /** The two Object Lock retention modes (botocore s3 model, shape ObjectLockRetentionMode). */
 export type RetentionMode = "GOVERNANCE" | "COMPLIANCE";
@@ -153,6 +168,8 @@ export class SandboxState {
   readonly policies = new Map<string, ManagedPolicy>();
   readonly credentials = new Map<string, CredentialRecord>();
   readonly buckets = new Map<string, Bucket>();
+  /** Virtual MFA devices by serial. */
+  readonly mfaDevices = new Map<string, MfaDevice>();
   readonly random: RandomSource;
   /** How long policy changes take to reach authorization; replaced whole, never mutated. */
   propagation: PropagationSetting = { ...NO_PROPAGATION };
@@ -190,6 +207,13 @@ export class SandboxState {
         };
         for (const arn of user.managedPolicies ?? []) this.attach(entity, arn);
         this.users.set(entity.arn, entity);
+        for (const device of user.mfaDevices ?? []) {
+          this.mfaDevices.set(device.serial, {
+            serial: device.serial,
+            seed: checkedSeed(device),
+            user: entity,
+          });
+        }
         const keys = user.accessKeys ?? [{ id: makeId(random, "AKIA"), secret: makeSecret(random) }];
         for (const key of keys) {
           this.credentials.set(key.id, {
@@ -352,6 +376,21 @@ function checkedJson(
     );
   }
   return json;
+}
+
+// A world given in-process skips the world file's schema: its seeds are checked here.
+function checkedSeed(device: { serial: string; seed: string }): Buffer {
+  const seed = decodeBase32(device.seed);
+  if (seed === undefined || seed.length < MIN_SEED_BYTES) {
+    throw new TaskAccessError(
+      `world: MFA device ${device.serial}: the seed is not base32 of at least ${MIN_SEED_BYTES} bytes`,
+      {
+        exitCode: ExitCode.taskFile,
+        hint: "see docs/sandbox.md for the world-file format",
+      },
+    );
+  }
+  return seed;
 }
 
 function parseStored(json: string): PolicyDocument {

@@ -13,6 +13,7 @@ import { INLINE_SESSION_POLICY_NAME } from "./denied-message.js";
 import { SandboxError } from "./errors.js";
 import type { HandlerContext } from "./handler-context.js";
 import { makeId, makeSecret, makeSessionToken } from "./ids.js";
+import { checkMfa } from "./mfa.js";
 import { requestContext } from "./principal.js";
 import { type QueryParams, queryResponse, readMemberStructs, readMembers } from "./query-protocol.js";
 import type { SandboxResponse } from "./request.js";
@@ -108,6 +109,8 @@ function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
       { name: "Policy", constraint: SHAPES.sessionPolicyDocumentType },
       { name: "DurationSeconds", constraint: SHAPES.roleDurationSecondsType },
       { name: "ExternalId", constraint: SHAPES.externalIdType },
+      { name: "SerialNumber", constraint: SHAPES.serialNumberType },
+      { name: "TokenCode", constraint: SHAPES.tokenCodeType },
       { name: "SourceIdentity", constraint: SHAPES.sourceIdentityType },
     ],
     listProblems,
@@ -123,7 +126,9 @@ function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
     );
   }
   const role = findRoleByArn(ctx, roleArn);
-  const extra = assumeRoleContext(params, tags, transitive);
+  // The MFA check comes first: its outcome is part of the context the trust policy is evaluated in.
+  const mfaAuthenticatedAt = checkMfa(ctx, roleArn, params.SerialNumber, params.TokenCode);
+  const extra = assumeRoleContext(params, tags, transitive, mfaAuthenticatedAt);
   authorizeAssume(ctx, roleArn, role, "sts:AssumeRole", extra);
   if (tags.length > 0 || transitive.length > 0) authorizeAssume(ctx, roleArn, role, "sts:TagSession", extra);
   if (sourceIdentity !== undefined) authorizeAssume(ctx, roleArn, role, "sts:SetSourceIdentity", extra);
@@ -194,6 +199,7 @@ function assumeRole(ctx: HandlerContext, params: QueryParams): SandboxResponse {
     transitiveTagKeys: [...new Set([...(chained ? caller.transitiveTagKeys : []), ...transitive])],
     sourceIdentity: sourceIdentity ?? (chained ? caller.sourceIdentity : undefined),
     chained,
+    ...(mfaAuthenticatedAt === undefined ? {} : { mfaAuthenticatedAt }),
   };
   ctx.state.credentials.set(session.accessKeyId, session);
   return queryResponse(
@@ -228,13 +234,21 @@ function findRoleByArn(ctx: HandlerContext, arn: string): RoleEntity | undefined
 // The request context of an AssumeRole call, for the trust policy and the caller's own policies alike:
 // sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, and for session tags aws:RequestTag/<key>,
 // aws:TagKeys and sts:TransitiveTagKeys (IAM User Guide, "Passing session tags in AWS STS": a policy
-// controls tagging with these keys on sts:TagSession).
+// controls tagging with these keys on sts:TagSession). A call whose MFA code was accepted has
+// aws:MultiFactorAuthPresent true and aws:MultiFactorAuthAge 0: that is how a trust policy requires
+// MFA for AssumeRole (IAM User Guide, "Secure API access with MFA": the role's trust policy tests
+// aws:MultiFactorAuthPresent, and the user calls AssumeRole with SerialNumber and TokenCode).
 function assumeRoleContext(
   params: QueryParams,
   tags: Array<Record<string, string>>,
   transitive: string[],
+  mfaAuthenticatedAt: number | undefined,
 ): Record<string, ContextValue> {
   const extra: Record<string, ContextValue> = {};
+  if (mfaAuthenticatedAt !== undefined) {
+    extra["aws:MultiFactorAuthPresent"] = "true";
+    extra["aws:MultiFactorAuthAge"] = "0";
+  }
   if (params.ExternalId !== undefined) extra["sts:ExternalId"] = params.ExternalId;
   if (params.SourceIdentity !== undefined) extra["sts:SourceIdentity"] = params.SourceIdentity;
   if (params.RoleSessionName !== undefined) extra["sts:RoleSessionName"] = params.RoleSessionName;

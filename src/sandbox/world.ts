@@ -4,6 +4,7 @@ import * as z from "zod/mini";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { useEnglishZodMessages } from "../util/zod-messages.js";
 import { MAX_PROPAGATION_MS } from "./defaults.js";
+import { decodeBase32, MIN_SEED_BYTES } from "./totp.js";
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const policies = z.record(z.string(), policyDocument);
@@ -44,6 +45,20 @@ export const worldBucket = z.union([
   }),
 ]);
 
+/**
+ * A virtual MFA device of a user: its serial (an ARN such as arn:aws:iam::123456789012:mfa/base,
+ * or a hardware serial; botocore sts model, serialNumberType: 9-256 characters of [\w+=/:,.@-])
+ * and its TOTP seed in base32, as CreateVirtualMFADevice's Base32StringSeed (src/sandbox/totp.ts).
+ */
+export const worldMfaDevice = z.strictObject({
+  serial: z.string().check(z.regex(/^[\w+=/:,.@-]{9,256}$/)),
+  seed: z.string().check(
+    z.refine((seed) => (decodeBase32(seed)?.length ?? 0) >= MIN_SEED_BYTES, {
+      error: `must be a base32 seed (A-Z, 2-7) of at least ${MIN_SEED_BYTES} bytes (RFC 4226: 128 bits)`,
+    }),
+  ),
+});
+
 export const worldSchema = z.strictObject({
   accounts: z
     .array(
@@ -65,6 +80,7 @@ export const worldSchema = z.strictObject({
               policies: z.optional(policies),
               managedPolicies: z.optional(z.array(z.string())),
               tags: z.optional(tags),
+              mfaDevices: z.optional(z.array(worldMfaDevice)),
             }),
           ),
         ),
@@ -103,6 +119,7 @@ export type World = z.infer<typeof worldSchema>;
 export type FaultStep = z.infer<typeof faultStep>;
 export type WorldBucket = z.infer<typeof worldBucket>;
 export type PropagationInput = z.infer<typeof propagationSetting>;
+export type WorldMfaDevice = z.infer<typeof worldMfaDevice>;
 
 export const DEFAULT_ACCOUNT = "123456789012";
 
@@ -255,16 +272,25 @@ export function worldPolicyArn(account: string, policy: { name: string; path?: s
 
 // Every managed policy and permissions boundary a user or role names must be a policy of the world,
 // as IAM refuses to attach one that does not exist (NoSuchEntity); otherwise a typo would silently
-// leave a role without a boundary. A bad reference is a bad world file: exit 65, naming the ARN.
+// leave a role without a boundary; and no two MFA devices may share a serial. A bad reference is a
+// bad world file: exit 65, naming the ARN or serial.
 export function checkWorldReferences(world: World, source: string): void {
   const known = new Set(
     world.accounts.flatMap((account) => (account.policies ?? []).map((p) => worldPolicyArn(account.id, p))),
   );
   const problems: string[] = [];
+  const duplicates: string[] = [];
+  const serials = new Set<string>();
   for (const [a, account] of world.accounts.entries()) {
     for (const [u, user] of (account.users ?? []).entries()) {
       for (const [m, arn] of (user.managedPolicies ?? []).entries())
         if (!known.has(arn)) problems.push(`accounts.${a}.users.${u}.managedPolicies.${m}: ${arn}`);
+      // A serial names one device: STS finds the device, and so its user, by it.
+      for (const [d, device] of (user.mfaDevices ?? []).entries()) {
+        if (serials.has(device.serial))
+          duplicates.push(`accounts.${a}.users.${u}.mfaDevices.${d}.serial: ${device.serial}`);
+        serials.add(device.serial);
+      }
     }
     for (const [r, role] of (account.roles ?? []).entries()) {
       for (const [m, arn] of (role.managedPolicies ?? []).entries())
@@ -272,6 +298,13 @@ export function checkWorldReferences(world: World, source: string): void {
       if (role.permissionsBoundary !== undefined && !known.has(role.permissionsBoundary))
         problems.push(`accounts.${a}.roles.${r}.permissionsBoundary: ${role.permissionsBoundary}`);
     }
+  }
+  const duplicate = duplicates[0];
+  if (duplicate !== undefined) {
+    throw new TaskAccessError(`${source}: ${duplicate} is the serial of another MFA device`, {
+      exitCode: ExitCode.taskFile,
+      hint: "give each MFA device its own serial",
+    });
   }
   const first = problems[0];
   if (first === undefined) return;

@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import { ExitCode, TaskAccessError, UsageError } from "../errors.js";
 import { analyzeTask } from "../policy/analyze-task.js";
 import type { Finding } from "../policy/finding.js";
+import { resolveExternalId } from "../task/external-id.js";
 import type { TaskDefinition, TaskFile } from "../task/model.js";
 import { findTask } from "../task/open-task-file.js";
 import { resolveParams } from "../task/params.js";
 import { type CiRun, detectCi } from "./ci.js";
 import { type CredentialMode, DEFAULT_CREDENTIAL_MODE } from "./credential-delivery.js";
 import { DEFAULT_ISOLATION_MODE, type IsolationMode } from "./isolation.js";
+import { runDurationSeconds } from "./run-duration.js";
 import { makeSessionId, makeSessionName, sanitizeSourceIdentity } from "./session-id.js";
 
 /** Time the child gets between SIGTERM and SIGKILL when the task's timeout runs out. */
@@ -32,6 +34,10 @@ export interface RunRequest {
   isolation?: IsolationMode | undefined;
   /** `--revoke-within`, in ms. */
   revokeWithinMs?: number | undefined;
+  /** `--duration` as given: may only shorten the task's `duration` (run-duration.ts). */
+  duration?: string | undefined;
+  /** The MFA device the role is assumed with (`--mfa-serial`, or the profile's mfa_serial), checked. */
+  mfaSerial?: string | undefined;
   env: Readonly<Record<string, string | undefined>>;
   localUser: string | undefined;
   random: { bytes: (count: number) => Buffer };
@@ -60,6 +66,12 @@ export interface RunPlan {
   isolation: IsolationMode;
   /** After the first stop signal, the session is revoked within this time. */
   revokeWithinMs: number;
+  /** STS DurationSeconds: the task's `duration`, or the shorter `run --duration`. */
+  durationSeconds: number;
+  /** STS ExternalId: the task's `externalId` with the parameters filled in. */
+  externalId: string | undefined;
+  /** STS SerialNumber of the first AssumeRole; its one-time code is in RunDeps, never in the plan. */
+  mfaSerial: string | undefined;
 }
 
 // parse → validate → plan: refuses a bad task, parameter, reason or nesting before AWS is called.
@@ -95,6 +107,17 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
       { exitCode: ExitCode.taskFile, hint: `run \`taskaccess explain ${task.name}\` to see them all` },
     );
   }
+  const durationSeconds = runDurationSeconds(task, request.duration);
+  const externalId = resolveExternalId(taskFile, task, params);
+  const credentials = request.credentials ?? task.credentials ?? DEFAULT_CREDENTIAL_MODE;
+  if (request.mfaSerial !== undefined && credentials === "server") {
+    // Each refresh is a new AssumeRole, which a role that requires MFA refuses without a new code;
+    // taskaccess cannot ask for one while the command has the terminal, and a code is good once.
+    throw new UsageError(
+      `the server credential delivery (${request.credentials ? "--credentials server" : "the task's `credentials: server`"}) cannot be used with MFA: it re-assumes the role to refresh the credentials, and each AssumeRole needs a new MFA code, which taskaccess cannot ask for while the command runs`,
+      "use --credentials env or file: the credentials then last the task's duration",
+    );
+  }
   const ci = detectCi(request.env);
   const sessionId = makeSessionId(request.random);
   return {
@@ -113,8 +136,11 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
     warnings: analysis.findings.filter((finding) => finding.severity === "warning"),
     timeoutMs: task.timeoutSeconds === undefined ? undefined : task.timeoutSeconds * 1000,
     graceMs: DEFAULT_GRACE_MS,
-    credentials: request.credentials ?? task.credentials ?? DEFAULT_CREDENTIAL_MODE,
+    credentials,
     isolation: request.isolation ?? task.isolation ?? DEFAULT_ISOLATION_MODE,
     revokeWithinMs: request.revokeWithinMs ?? DEFAULT_REVOKE_WITHIN_MS,
+    durationSeconds,
+    externalId,
+    mfaSerial: request.mfaSerial,
   };
 }

@@ -15,6 +15,10 @@ export interface AssumeRoleInput {
   durationSeconds: number;
   sourceIdentity?: string | undefined;
   tags: Record<string, string>;
+  /** STS ExternalId, for a trust policy's sts:ExternalId condition. */
+  externalId?: string | undefined;
+  /** STS SerialNumber and TokenCode: the MFA device and its one-time code (never logged). */
+  mfa?: { serialNumber: string; tokenCode: string } | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -36,7 +36,7 @@ export async function issueCredentials(state: RunState): Promise<Issued> {
   await prepareRevocation(state, signal);
   const issuedAt = deps.clock.now();
   try {
-    const credentials = await assumeRole(state, plan.sessionName, signal);
+    const credentials = await assumeRole(state, plan.sessionName, signal, true);
     state.sessions.push(sessionOf(plan.sessionName, credentials));
     await deps.audit.append(issuedEvent(state, credentials, plan.sessionName, 0));
     return { caller, credentials, issuedAt };
@@ -113,16 +113,24 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function assumeRole(state: RunState, sessionName: string, signal?: AbortSignal) {
-  const { plan } = state;
-  return state.deps.issuer.assumeRole({
+// One AssumeRole of the run. Only the first sends the MFA code: a code is good for one call, and a
+// run with MFA has no refreshes (plan-run.ts refuses the server delivery with MFA).
+function assumeRole(state: RunState, sessionName: string, signal?: AbortSignal, first = false) {
+  const { plan, deps } = state;
+  const mfa =
+    first && plan.mfaSerial !== undefined && deps.mfaCode !== undefined
+      ? { serialNumber: plan.mfaSerial, tokenCode: deps.mfaCode.reveal() }
+      : undefined;
+  return deps.issuer.assumeRole({
     roleArn: plan.task.role,
     sessionName,
     policy: plan.policy,
     policyArns: plan.task.policyArns,
-    durationSeconds: plan.task.durationSeconds,
+    durationSeconds: plan.durationSeconds,
     sourceIdentity: plan.sourceIdentity,
     tags: plan.tags,
+    externalId: plan.externalId,
+    mfa,
     signal,
   });
 }

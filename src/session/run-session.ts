@@ -1,6 +1,7 @@
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { acknowledgedField } from "../policy/acknowledge.js";
 import type { AppliedIsolation } from "./isolation.js";
+import type { MfaCode } from "./mfa.js";
 import type { RunPlan } from "./plan-run.js";
 import type {
   CallerIdentity,
@@ -60,6 +61,11 @@ export interface RunDeps {
    */
   confirm?: { confirmer: RevocationConfirmer; withinMs: number } | undefined;
   /**
+   * The one-time code of the MFA device plan.mfaSerial names, sent with the first AssumeRole only.
+   * Kept out of the plan: it prints as [redacted] (mfa.ts), and is never logged.
+   */
+  mfaCode?: MfaCode | undefined;
+  /**
    * For a log other machines read (S3): a session.lease every `everyMs` while the command runs,
    * each holding for `ttlMs`; another machine takes a run whose lease lapsed as abandoned.
    */
@@ -91,6 +97,10 @@ export interface RunOutcome {
 // asked for anything; every path after it revokes whatever may have been issued and writes the
 // one session.end; a failure takes one route, as `failure` in the outcome.
 export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
+  if (plan.mfaSerial !== undefined && deps.mfaCode === undefined) {
+    // A bug, not a user's error: the log would name an MFA device the AssumeRole never used.
+    throw new TaskAccessError(`no MFA code for ${plan.mfaSerial}`, { exitCode: ExitCode.internal });
+  }
   const state = createRunState(plan, deps, plan.task.region ?? (await deps.issuer.region()));
   await recordStart(state);
   const lease = renewLease(state);
@@ -160,7 +170,7 @@ async function recordStart(state: RunState): Promise<void> {
       sessionName: plan.sessionName,
       params: plan.params,
       reason: plan.reason,
-      durationSeconds: plan.task.durationSeconds,
+      durationSeconds: plan.durationSeconds,
       timeoutSeconds: plan.task.timeoutSeconds ?? null,
       sourceIdentity: plan.sourceIdentity ?? null,
       policySha256: plan.policySha256,
@@ -169,6 +179,8 @@ async function recordStart(state: RunState): Promise<void> {
       credentialDelivery: plan.credentials,
       isolation: deps.isolation.applied,
       revoker: plan.task.revoker ?? null,
+      externalId: plan.externalId ?? null,
+      mfaSerial: plan.mfaSerial ?? null,
       ...acknowledgedField(plan.warnings),
       ...(deps.lease ? { leaseSeconds: Math.ceil(deps.lease.ttlMs / 1000) } : {}),
     });

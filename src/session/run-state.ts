@@ -70,7 +70,7 @@ export function unconfirmedSession(state: RunState, sessionName: string): StsSes
   return {
     sessionName,
     assumedRoleId: undefined,
-    expiration: new Date(state.deps.clock.now() + state.plan.task.durationSeconds * 1000),
+    expiration: new Date(state.deps.clock.now() + state.plan.durationSeconds * 1000),
   };
 }
 

@@ -41,7 +41,7 @@ export async function supervise(
     delivery = await startCredentialDelivery({
       mode: plan.credentials,
       initial: { credentials: issued.credentials, issuedAt: issued.issuedAt },
-      lifetimeSeconds: plan.task.durationSeconds,
+      lifetimeSeconds: plan.durationSeconds,
       region: state.region,
       sessionId: plan.sessionId,
       clock: deps.clock,

@@ -37,6 +37,8 @@ export interface SessionSummary {
   leaseUntil?: string | null | undefined;
   /** The task's `revoker` role as session.start recorded it; null when none or in older logs. */
   revoker?: string | null | undefined;
+  /** The ExternalId session.start recorded; null when none or in older logs. */
+  externalId?: string | null | undefined;
   /**
    * Every STS session credentials.issued named, in order (more than one when the credential server
    * refreshed). `revoked` on the summary means all of them are; `expiresAt` is the latest expiry.
@@ -92,6 +94,7 @@ export function summarizeSessions(events: Iterable<EventLike>): Map<string, Sess
         summary.pid = typeof event.pid === "number" ? event.pid : null;
         summary.credentialDelivery = str(event.credentialDelivery);
         summary.revoker = str(event.revoker);
+        summary.externalId = str(event.externalId);
         if (typeof event.leaseSeconds === "number") {
           summary.leaseUntil = new Date(Date.parse(event.time) + event.leaseSeconds * 1000).toISOString();
         }

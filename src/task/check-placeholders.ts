@@ -56,9 +56,12 @@ export function checkPlaceholders(
   return diagnostics;
 }
 
-// The strings of a task where {{name}} placeholders may stand: resources and condition values.
+// The strings of a task where {{name}} placeholders may stand: resources, condition values and
+// the external id.
 export function* templatedStrings(task: TaskDefinition): Generator<{ path: YamlPath; text: string }> {
   for (const statement of [...task.allow, ...task.deny]) yield* statementStrings(statement);
+  if (task.externalId !== undefined)
+    yield { path: ["tasks", task.name, "externalId"], text: task.externalId };
 }
 
 function* statementStrings(statement: StatementSpec): Generator<{ path: YamlPath; text: string }> {

@@ -117,6 +117,7 @@ function normalizeTask(name: string, raw: RawTask, fileRegion: string | undefine
     deny: (raw.deny ?? []).map(toStatement("deny")),
     policyArns: raw.policyArns ?? [],
     tags: raw.tags ?? {},
+    externalId: raw.externalId,
     reason: raw.reason ?? "optional",
     credentials: raw.credentials,
     isolation: raw.isolation,

@@ -40,6 +40,8 @@ export interface TaskDefinition {
   deny: StatementSpec[];
   policyArns: string[];
   tags: Record<string, string>;
+  /** STS ExternalId as written, {{param}} placeholders included; resolved by external-id.ts. */
+  externalId?: string | undefined;
   reason: "required" | "optional";
   /** How the command gets its credentials when `run --credentials` does not say; default env. */
   credentials?: "env" | "server" | "file" | undefined;

@@ -3,6 +3,7 @@
 // readableMessage (load-task-file.ts) words the issues that carry no message of ours.
 import * as z from "zod/mini";
 import { parseDuration } from "./duration.js";
+import { MAX_EXTERNAL_ID_LENGTH } from "./external-id.js";
 import { findLogSettingProblem, LOG_SETTING_HINT } from "./log-setting.js";
 
 // Limits below come from the STS service model (botocore/data/sts/2011-06-15/service-2.json):
@@ -28,6 +29,12 @@ const ACTION_PATTERN = /^(?:\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$/;
 const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const SID_PATTERN = /^[A-Za-z0-9]+$/;
+/**
+ * `externalId` as written: characters of STS's externalIdType (botocore sts model: pattern
+ * [\w+=,.@:\/-]*, 2 to 1224 characters) and {{param}} placeholders; the value is checked whole
+ * once the parameters are filled in (external-id.ts).
+ */
+const EXTERNAL_ID_TEMPLATE_PATTERN = /^(?:[\w+=,.@:/-]|\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\})+$/;
 const RULE_ID_PATTERN = /^[a-z][a-z-]{0,63}$/;
 /** At most this many acknowledged rules per task; each reason at most 1,024 characters. */
 export const MAX_ACKNOWLEDGED = 20;
@@ -295,6 +302,17 @@ export const taskSchema = z.strictObject({
           }
         }),
       ),
+  ),
+  externalId: z.optional(
+    z.string({ error: "must be a string: the external id the role's trust policy asks for" }).check(
+      z.minLength(2, { error: "must have at least 2 characters (STS ExternalId: 2 to 1224)" }),
+      z.regex(EXTERNAL_ID_TEMPLATE_PATTERN, {
+        error: "may hold only letters, digits, _+=,.@:/- and {{param}} placeholders (STS ExternalId)",
+      }),
+      z.refine((value) => value.includes("{{") || value.length <= MAX_EXTERNAL_ID_LENGTH, {
+        error: `must have at most ${MAX_EXTERNAL_ID_LENGTH} characters (STS ExternalId: 2 to 1224)`,
+      }),
+    ),
   ),
   reason: z.optional(z.enum(["required", "optional"], { error: "must be `required` or `optional`" })),
   credentials: z.optional(z.enum(["env", "server", "file"], { error: "must be `env`, `server` or `file`" })),

@@ -110,6 +110,19 @@ function world(): World {
             permissionsBoundary: BOUNDARY,
           },
           { name: "locked", trust: trustA, policies: { releases } },
+          {
+            // A third party's role: it trusts A only with the external id B gave A.
+            name: "partner",
+            trust: {
+              ...trustA,
+              Statement: trustA.Statement.map((statement) => ({
+                ...statement,
+                Condition: { StringEquals: { "sts:ExternalId": "b-gave-a-4711" } },
+              })),
+            },
+            policies: { releases, "self-revoke": selfRevoke("partner") },
+            permissionsBoundary: BOUNDARY,
+          },
           { name: "plain", trust: trustA, policies: { releases } },
           {
             name: "taskaccess-revoker",
@@ -155,6 +168,7 @@ tasks:
 ${task("deploy", roleB("deployer"))}
 ${task("locked", roleB("locked"))}
 ${task("via-revoker", roleB("plain"), `    revoker: ${roleB("taskaccess-revoker")}\n`)}
+${task("partner", roleB("partner"), "    externalId: b-gave-a-4711\n")}
 `;
 
 let project: E2eProject;
@@ -289,6 +303,57 @@ describe("a task role in another account than the base identity", () => {
       "the killed run's session, after revoke --pending",
     );
     expect(inline(A, "deployer")).toEqual([]);
+  });
+});
+
+describe("a task role in another account that requires an external id", () => {
+  it("is revoked by a session of itself assumed with the task's external id, in the run and by revoke --pending", async () => {
+    const out = project.path("partner");
+    const result = await project.run({ task: "partner", params: {}, command: ["sh", RECORD, out] });
+    expect(result.code, result.stderr).toBe(0);
+    const recorded = readRecorded(out);
+    await expectRevoked(project, sessionCredentials(recorded));
+    const events = sessionRecords(readLog(project.logPath), recorded.session);
+    expect(events[0]).toMatchObject({ event: "session.start", externalId: "b-gave-a-4711" });
+    expect(events[1]).toMatchObject({
+      event: "revocation.ready",
+      via: "role-session",
+      revokerRole: roleB("partner"),
+    });
+    // The revoking session is the role's own, which its trust policy allows only with the id.
+    const revokingAssume = project.sandbox.journal
+      .find({ operation: "AssumeRole", resource: roleB("partner") })
+      .map((entry) => entry.decision);
+    expect(revokingAssume).not.toContain("deny");
+
+    // A run killed before it could revoke: `revoke --pending` takes the id from the log.
+    const killed = project.path("partner-killed");
+    const running = project.start({
+      task: "partner",
+      params: {},
+      command: ["sh", RECORD, killed, "sleep", "60"],
+    });
+    await waitForFile(killed, 15_000, running);
+    const killedRecorded = readRecorded(killed);
+    await waitForLogRecord(
+      project.logPath,
+      (record) => record.session === killedRecorded.session && record.event === "process.start",
+      running,
+    );
+    running.child.kill("SIGKILL");
+    await running.done;
+    await expectWorking(
+      project,
+      sessionCredentials(killedRecorded),
+      "the killed run's session, before revoke",
+    );
+    const revoke = await runTaskaccess(project, ["revoke", "--pending", "--log", project.logPath]);
+    expect({ code: revoke.code, stderr: revoke.stderr }).toEqual({ code: 0, stderr: "" });
+    await expectRevoked(
+      project,
+      sessionCredentials(killedRecorded),
+      "the killed run's session, after revoke --pending",
+    );
   });
 });
 

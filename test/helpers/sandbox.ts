@@ -74,6 +74,54 @@ export function worldWithAdmin(): World {
   return world;
 }
 
+/** The serial of user/base's virtual MFA device in worldWithAssumeConditions(). */
+export const BASE_MFA_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/base`;
+/** The serial of user/admin's device there: a real device, but not base's. */
+export const ADMIN_MFA_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/admin`;
+/** The seed of both devices: RFC 6238's test seed "12345678901234567890", in base32. */
+export const MFA_SEED_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+export const MFA_SEED = Buffer.from("12345678901234567890");
+/** A role whose trust policy requires MFA (Bool aws:MultiFactorAuthPresent true). */
+export const MFA_ROLE = `arn:aws:iam::${ACCOUNT}:role/mfa-deployer`;
+/** A role whose trust policy requires the external id PARTNER_EXTERNAL_ID (StringEquals sts:ExternalId). */
+export const PARTNER_ROLE = `arn:aws:iam::${ACCOUNT}:role/partner`;
+export const PARTNER_EXTERNAL_ID = "tenant-42";
+
+// worldWithAdmin() with a virtual MFA device for user/base and for user/admin, and two roles like
+// deployer (same policies, same boundary) whose trust policies add a condition: mfa-deployer needs
+// MFA, partner the external id tenant-42.
+export function worldWithAssumeConditions(): World {
+  const world = worldWithAdmin();
+  const account = world.accounts[0];
+  if (!account) throw new Error("the default world has no account");
+  const deployer = account.roles?.find((role) => role.name === "deployer");
+  if (!deployer) throw new Error("the default world has no deployer");
+  for (const user of account.users ?? []) {
+    user.mfaDevices = [{ serial: `arn:aws:iam::${ACCOUNT}:mfa/${user.name}`, seed: MFA_SEED_BASE32 }];
+  }
+  const trust = (condition: Record<string, unknown>) => ({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+        Condition: condition,
+      },
+    ],
+  });
+  account.roles = [
+    ...(account.roles ?? []),
+    { ...deployer, name: "mfa-deployer", trust: trust({ Bool: { "aws:MultiFactorAuthPresent": "true" } }) },
+    {
+      ...deployer,
+      name: "partner",
+      trust: trust({ StringEquals: { "sts:ExternalId": PARTNER_EXTERNAL_ID } }),
+    },
+  ];
+  return world;
+}
+
 // The long-term keys of the world's first user (in the default world, user/base).
 export function baseCredentials(sandbox: RunningSandbox): Credentials {
   const base = sandbox.users[0];

@@ -43,6 +43,9 @@ function plan(credentials: CredentialMode): RunPlan {
     credentials,
     isolation: "none",
     revokeWithinMs: 5000,
+    durationSeconds: 900,
+    externalId: undefined,
+    mfaSerial: undefined,
   };
 }
 

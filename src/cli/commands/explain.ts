@@ -54,6 +54,7 @@ function explanationJson(explanation: TaskExplanation, file: string): Record<str
       reason: task.reason,
       tags: task.tags,
       policyArns: task.policyArns,
+      externalId: explanation.externalId ?? null,
       params: task.params.map((param) => ({
         name: param.name,
         pattern: param.pattern,
@@ -89,6 +90,7 @@ function printExplanation(ctx: CliContext, explanation: TaskExplanation): void {
     );
   }
   if (task.policyArns.length > 0) row("policyArns", task.policyArns.join(", "));
+  if (explanation.externalId !== undefined) row("externalId", explanation.externalId);
   for (const param of task.params) {
     const value = explanation.values[param.name];
     row(

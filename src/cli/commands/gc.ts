@@ -5,7 +5,7 @@ import { collect } from "../collect.js";
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
-import { revokerRolesOf } from "../revoker-roles.js";
+import { externalIdsOf, revokerRolesOf } from "../revoker-roles.js";
 
 interface GcOptions extends AwsFlags {
   role?: string[];
@@ -46,6 +46,7 @@ export function gcCommand(ctx: CliContext): Command {
         ...clientOptions.iam,
         sts,
         revokerRoleFor: revokerRolesOf(sessions),
+        externalIdFor: externalIdsOf(sessions),
         clock: { now: Date.now },
       });
       // One role that cannot be cleaned up (no permission there) does not stop the others.

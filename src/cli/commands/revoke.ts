@@ -8,7 +8,7 @@ import { type AwsFlags, addAwsOptions, awsClientOptions, stsForRoles } from "../
 import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
-import { revokerRolesOf } from "../revoker-roles.js";
+import { externalIdsOf, revokerRolesOf } from "../revoker-roles.js";
 
 /** How far back `revoke --pending` reads an S3 log: STS sessions last at most 12 hours. */
 const PENDING_DAYS = 2;
@@ -78,6 +78,7 @@ export function revokeCommand(ctx: CliContext): Command {
           sts,
           callerAccount: async () => (await whoAmI()).account,
           revokerRoleFor: revokerRolesOf(loaded.sessions),
+          externalIdFor: externalIdsOf(loaded.sessions),
           clock: { now: Date.now },
           serialize: createRoleLock({
             directory: lockDirectoryFor(path, ctx.io.env),
@@ -158,6 +159,7 @@ export function revokeCommand(ctx: CliContext): Command {
           sts,
           callerAccount: async () => caller.account,
           revokerRoleFor: revokerRolesOf(sessions),
+          externalIdFor: externalIdsOf(sessions),
           clock: { now: Date.now },
           serialize: createRoleLock({
             directory: lockDirectoryFor(audit.path, ctx.io.env),

@@ -29,6 +29,9 @@ interface RunOptions extends AwsFlags {
   confirmWithin?: string;
   logRetention?: string;
   json?: boolean;
+  duration?: string;
+  mfaSerial?: string;
+  mfaToken?: string;
 }
 
 // `taskaccess run TASK -- COMMAND`: the main job. Thin: flags to a plan, the plan to runSession.
@@ -62,6 +65,18 @@ export function runCommand(ctx: CliContext): Command {
     .option(
       "--log-retention <mode:days>",
       "S3 logs: Object Lock retention of each record, e.g. COMPLIANCE:400 (default: TASKACCESS_LOG_RETENTION, else the bucket's)",
+    )
+    .option(
+      "--duration <duration>",
+      "a shorter credential lifetime than the task's `duration` for this run (15m at least)",
+    )
+    .option(
+      "--mfa-serial <arn>",
+      "the MFA device to assume the role with (default: mfa_serial of the profile in use)",
+    )
+    .option(
+      "--mfa-token <code>",
+      "the device's current six-digit code (default: asked for on the terminal; without one, refused)",
     )
     .option(
       "--print-env",
@@ -99,6 +114,14 @@ export function runCommand(ctx: CliContext): Command {
         envFile: io.env.TASKACCESS_FILE,
       });
       for (const warning of taskFile.warnings ?? []) io.stderr(formatFinding(ctx.err, warning));
+      // MFA (run-mfa.ts): the device now, its one-time code as late as can be before any AWS call.
+      const { resolveMfaDevice, obtainMfaCode } = await import("../run-mfa.js");
+      const mfaDevice = await resolveMfaDevice({
+        serialFlag: options.mfaSerial,
+        tokenFlag: options.mfaToken,
+        profile: options.profile,
+        env: io.env,
+      });
       const plan = await planRun(taskFile, {
         taskName,
         params: parseParamFlags(options.param ?? []),
@@ -110,6 +133,8 @@ export function runCommand(ctx: CliContext): Command {
         isolation: options.isolation === undefined ? undefined : parseIsolationMode(options.isolation),
         revokeWithinMs:
           options.revokeWithin === undefined ? undefined : parseRevokeWithin(options.revokeWithin),
+        duration: options.duration,
+        mfaSerial: mfaDevice?.serial,
         env: io.env,
         localUser: safeUserName(),
         random: cryptoRandom,
@@ -132,6 +157,7 @@ export function runCommand(ctx: CliContext): Command {
       // The partition's IAM endpoint revokes; an ARN in a partition taskaccess does not know is
       // refused now, before anything is issued.
       iamRegionFor(plan.task.role);
+      const mfaCode = mfaDevice ? await obtainMfaCode(mfaDevice, options.mfaToken, io.readSecret) : undefined;
       const stsDeadlineMs = parseStsDeadline(io.env.TASKACCESS_STS_DEADLINE);
       const confirmWithinMs = parseConfirmWithin(options.confirmWithin);
       const audit = await openAuditLog({
@@ -174,6 +200,7 @@ export function runCommand(ctx: CliContext): Command {
             sts: clientOptions.sts,
             callerAccount: async () => (await issuer.callerIdentity()).account,
             revokerRoleFor: () => plan.task.revoker,
+            externalIdFor: () => plan.externalId,
             revokerSessionName: `taskaccess-revoker-${plan.sessionId}`,
             sourceIdentity: plan.sourceIdentity,
             clock: { now: Date.now },
@@ -196,6 +223,7 @@ export function runCommand(ctx: CliContext): Command {
           interruptedBy: () => interruptedBy,
           warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
           stsDeadline: { ms: stsDeadlineMs, signal: AbortSignal.timeout(stsDeadlineMs) },
+          mfaCode,
           ...(audit.remote ? { lease: leaseSetting(io.env.TASKACCESS_LEASE_SECONDS) } : {}),
           ...(options.confirm === false
             ? {}
