@@ -56,6 +56,8 @@ export type SessionStartEvent = EventCommon & {
   sourceIdentity: string | null;
   policySha256: string;
   argv: string[];
+  /** Set when no command was given and argv is the user's $SHELL, started for a person at a terminal. */
+  interactive?: true | undefined;
   /** taskaccess's own pid, so that a later run can tell a live session from an abandoned one. */
   pid?: number | undefined;
   /** How the command gets its credentials (`run --credentials`); absent in logs before it existed. */

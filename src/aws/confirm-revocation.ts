@@ -5,6 +5,7 @@
 
 import type { ConfirmInput, ConfirmOutcome, RevocationConfirmer } from "../session/ports.js";
 import { iamRegionFor } from "./iam-partition.js";
+import { sdkLogger } from "./sdk-logger.js";
 import { type AwsClientOptions, endpointOptions } from "./sts-issuer.js";
 
 /**
@@ -16,7 +17,7 @@ export const EXPLICIT_IDENTITY_DENY = "with an explicit deny in an identity-base
 
 export interface ConfirmerOptions {
   /** IAM's endpoint (the same the revoker uses); the region comes from the role ARN's partition. */
-  iam: Pick<AwsClientOptions, "endpoint" | "endpointResolved">;
+  iam: Pick<AwsClientOptions, "endpoint" | "endpointResolved" | "warn">;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }
@@ -35,6 +36,7 @@ export function createRevocationConfirmer(options: ConfirmerOptions): Revocation
         ...endpointOptions(options.iam),
         credentials: input.credentials,
         maxAttempts: 1,
+        logger: sdkLogger("IAM", options.iam.warn),
       });
       const roleName = input.roleArn.slice(input.roleArn.lastIndexOf("/") + 1);
       const deadline = input.since + input.withinMs;

@@ -4,6 +4,7 @@ import type { IamRevokerOptions } from "./iam-revoker.js";
 import { chooseRevocationPath, type RevocationPath } from "./revocation-path.js";
 import { permissionsHintFor, type RevokerContext } from "./revoker-context.js";
 import { createRevokerSession } from "./revoker-session.js";
+import { sdkLogger } from "./sdk-logger.js";
 import { createStsIssuer, endpointOptions } from "./sts-issuer.js";
 
 type IamModule = typeof import("@aws-sdk/client-iam");
@@ -73,6 +74,7 @@ function iamClient(
     ...endpointOptions(options),
     ...(assumed ? { credentials: assumed } : options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
+    logger: sdkLogger("IAM", options.warn),
   });
 }
 

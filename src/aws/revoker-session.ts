@@ -1,5 +1,6 @@
 import { describeAwsError } from "./describe-aws-error.js";
 import { revocationPolicyHint, revokerSessionPolicy } from "./revocation-path.js";
+import { sdkLogger } from "./sdk-logger.js";
 import { type AwsClientOptions, endpointOptions } from "./sts-issuer.js";
 
 export interface TemporaryCredentials {
@@ -55,6 +56,7 @@ async function assumeRevoker(
     ...endpointOptions(sts),
     ...(sts.credentials ? { credentials: sts.credentials } : {}),
     maxAttempts: sts.maxAttempts ?? 3,
+    logger: sdkLogger("STS", sts.warn),
   });
   try {
     const result = await client.send(

@@ -3,6 +3,7 @@ import { describeAwsError } from "./describe-aws-error.js";
 import { createFastGet, createSignedGet, type SignedGet } from "./s3-fast-get.js";
 import { fetchVersionsPage, listAllVersions, type VersionsMarker } from "./s3-fast-list.js";
 import type { VersionsPage } from "./s3-versions-xml.js";
+import { sdkLogger } from "./sdk-logger.js";
 import { type AwsClientOptions, endpointOptions } from "./sts-issuer.js";
 
 type S3Module = typeof import("@aws-sdk/client-s3");
@@ -24,6 +25,7 @@ export function createS3ObjectStore(bucket: string, options: AwsClientOptions): 
         ...(options.credentials ? { credentials: options.credentials } : {}),
         followRegionRedirects: true,
         maxAttempts: options.maxAttempts ?? 4,
+        logger: sdkLogger("S3", options.warn),
       });
       return { s3, client };
     })();

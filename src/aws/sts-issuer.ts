@@ -7,6 +7,7 @@ import type {
 } from "../session/ports.js";
 import { describeAwsError } from "./describe-aws-error.js";
 import { missingProfileHint } from "./missing-profile.js";
+import { sdkLogger } from "./sdk-logger.js";
 
 export interface AwsClientOptions {
   region?: string | undefined;
@@ -23,6 +24,8 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number | undefined;
   /** Fixed base credentials instead of the SDK's default chain (tests, the demo). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  /** Told the SDK's warnings that matter, in taskaccess's words (sdk-logger.ts); the rest is dropped. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 // The endpoint part of a client's configuration: the one given, or, when taskaccess resolved none,
@@ -51,6 +54,7 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
         ...endpointOptions(options),
         ...(options.credentials ? { credentials: options.credentials } : {}),
         maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        logger: sdkLogger("STS", options.warn),
         requestHandler: new NodeHttpHandler({
           connectionTimeout: 5_000,
           requestTimeout: options.requestTimeoutMs ?? 15_000,

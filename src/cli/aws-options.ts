@@ -34,17 +34,19 @@ export function addAwsOptions(command: Command): Command {
 // SDK reads AWS_REGION itself but not AWS_DEFAULT_REGION, which the AWS CLI and boto3 honour.
 // Endpoints are resolved here, as the SDKs do, but with the profile of --profile too
 // (src/aws/configured-endpoint.ts): --endpoint-url is STS's alone, so that an STS VPC endpoint
-// never takes revocation away from IAM.
+// never takes revocation away from IAM. `warn` hears the SDK's warnings that matter, reworded.
 export async function awsClientOptions(
   flags: AwsFlags,
   env: Readonly<Record<string, string | undefined>>,
   taskRegion?: string | undefined,
+  warn?: ((message: string) => void) | undefined,
 ): Promise<AwsServiceOptions> {
   const defaultRegion = env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined;
   const common = {
     region: taskRegion ?? flags.region ?? defaultRegion,
     profile: flags.profile,
     endpointResolved: true,
+    warn,
   };
   const sources = { env, profile: flags.profile };
   return {

@@ -9,6 +9,11 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /**
+   * Whether someone can type into the commands run starts (a shell, when no command is given);
+   * absent (tests' in-process runs) counts as not a terminal.
+   */
+  stdinIsTTY?: boolean | undefined;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   /** Where run listens for SIGINT/SIGTERM/SIGHUP/SIGQUIT to forward them to the child. */
@@ -48,6 +53,8 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    // isatty(0), not process.stdin.isTTY: reading that getter opens a stream on the shell's stdin.
+    stdinIsTTY: isatty(0),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     // isatty(0), not process.stdin: that would open stdin for every command.

@@ -10,6 +10,7 @@ const SHOWN_FIELDS: Record<string, string[]> = {
     "reason",
     "durationSeconds",
     "argv",
+    "interactive",
     "pid",
     "isolation",
     "revoker",

@@ -9,6 +9,7 @@ export function logStoreOpener(
   env: Readonly<Record<string, string | undefined>>,
   flags: AwsFlags = {},
   taskRegion?: string | undefined,
+  warn?: ((message: string) => void) | undefined,
 ): (bucket: string) => ObjectStore {
   return (bucket) =>
     deferred(async () => {
@@ -23,6 +24,7 @@ export function logStoreOpener(
         profile: flags.profile,
         endpoint,
         endpointResolved: true,
+        warn,
       });
     });
 }

@@ -95,7 +95,7 @@ async function openS3AuditLog(
   const { parseLogRetention } = await import("./log-retention.js");
   const { logStoreOpener } = await import("./log-store.js");
   const location = parseS3Location(path);
-  const store = logStoreOpener(input.env, input.aws, input.taskFile?.region)(location.bucket);
+  const store = logStoreOpener(input.env, input.aws, input.taskFile?.region, input.warn)(location.bucket);
   const spool = createSpool(join(stateHomeOf(input.env, homedir()), "taskaccess", "spool"));
   const log = new S3SessionLog({
     store,

@@ -84,6 +84,13 @@ export function detectCi(env: Env): CiRun | undefined {
   return undefined;
 }
 
+// Whether this is a CI job at all: a provider detectCi knows, or the `CI` variable most CI systems
+// set (GitHub, GitLab, CircleCI, Buildkite, Travis, …) to anything but empty, 0 or false.
+export function runsInCi(env: Env): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  return detectCi(env) !== undefined || (ci !== undefined && ci !== "" && ci !== "0" && ci !== "false");
+}
+
 // Clone URLs may carry a token (https://x-access-token:TOKEN@host/…); the log must not.
 function withoutUserInfo(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;

@@ -8,6 +8,7 @@ import { findTask } from "../task/open-task-file.js";
 import { resolveParams } from "../task/params.js";
 import { type CiRun, detectCi } from "./ci.js";
 import { type CredentialMode, DEFAULT_CREDENTIAL_MODE } from "./credential-delivery.js";
+import { chooseCommand } from "./interactive-shell.js";
 import { DEFAULT_ISOLATION_MODE, type IsolationMode } from "./isolation.js";
 import { runDurationSeconds } from "./run-duration.js";
 import { makeSessionId, makeSessionName, sanitizeSourceIdentity } from "./session-id.js";
@@ -27,6 +28,8 @@ export interface RunRequest {
   command: string[];
   /** `--print-env` runs nothing: the command may be left out (the plan's command is then ""). */
   commandOptional?: boolean | undefined;
+  /** stdin and stderr are a terminal: without a command, $SHELL runs (interactive-shell.ts). */
+  terminal?: boolean | undefined;
   nested: boolean;
   /** `--credentials`; wins over the task's `credentials`. */
   credentials?: CredentialMode | undefined;
@@ -50,6 +53,8 @@ export interface RunPlan {
   reason: string | null;
   command: string;
   args: string[];
+  /** No command was given: the command is the user's shell, for a person at the terminal. */
+  interactive: boolean;
   policy: string;
   policySha256: string;
   sessionId: string;
@@ -83,12 +88,12 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
       "pass --nested if the inner task is meant to start from the outer session's credentials",
     );
   }
-  const [command = "", ...args] = request.command;
-  if (!command && !request.commandOptional)
-    throw new UsageError(
-      "no command to run",
-      "write the command after --: taskaccess run TASK -- ./deploy.sh",
-    );
+  const { command, args, interactive } = chooseCommand({
+    command: request.command,
+    commandOptional: Boolean(request.commandOptional),
+    terminal: Boolean(request.terminal),
+    env: request.env,
+  });
   const task = findTask(taskFile, request.taskName);
   const params = resolveParams(taskFile, task, request.params);
   const reason = request.reason?.trim() ? request.reason.trim() : null;
@@ -126,6 +131,7 @@ export async function planRun(taskFile: TaskFile, request: RunRequest): Promise<
     reason,
     command,
     args,
+    interactive,
     policy: analysis.policy.json,
     policySha256: createHash("sha256").update(analysis.policy.json).digest("hex"),
     sessionId,

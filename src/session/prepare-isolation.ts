@@ -6,6 +6,7 @@ import {
   type IsolationMode,
   type IsolationSupport,
 } from "./isolation.js";
+import { findScript, isPlainPath, shellTerminalArgv } from "./shell-terminal.js";
 
 export interface PrepareIsolationInput {
   requested: IsolationMode;
@@ -17,6 +18,10 @@ export interface PrepareIsolationInput {
   logPath?: string | undefined;
   uid: number;
   gid: number;
+  /** The interactive shell, when the command is one (`run TASK` on a terminal, no command). */
+  shell?: string | undefined;
+  /** Finds script(1), which gives an isolated shell its own terminal (default: the system's). */
+  findScript?: (() => string | undefined) | undefined;
 }
 
 export interface PreparedIsolation {
@@ -42,5 +47,15 @@ export function prepareIsolation(input: PrepareIsolationInput): PreparedIsolatio
     cwd: input.cwd,
     logPath: input.logPath,
   });
-  return { applied: "namespace", wrapper: bwrapArgv({ bwrap, hidden, uid: input.uid, gid: input.gid }) };
+  const sandbox = { bwrap, hidden, uid: input.uid, gid: input.gid };
+  // An interactive shell gets a terminal of its own inside a new session (shell-terminal.ts); without
+  // script(1) it runs on the user's terminal like any command.
+  const script = input.shell && isPlainPath(input.shell) ? (input.findScript ?? findScript)() : undefined;
+  if (script) {
+    return {
+      applied: "namespace",
+      wrapper: [...bwrapArgv({ ...sandbox, newSession: true }), ...shellTerminalArgv(script)],
+    };
+  }
+  return { applied: "namespace", wrapper: bwrapArgv(sandbox) };
 }

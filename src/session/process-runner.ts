@@ -9,6 +9,11 @@ import { listChildren, listDescendants, signalAll, startTimeOf } from "./process
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 /** The signals that ask a run to stop: the first starts the revocation deadline and the grace period. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/**
+ * Passed on as they are, never a reason to stop: a resized terminal reaches a command that has a
+ * session of its own (an isolated shell's script(1), shell-terminal.ts) only through taskaccess.
+ */
+export const PASSED_SIGNALS: readonly NodeJS.Signals[] = ["SIGWINCH"];
 
 export interface SignalSource {
   on: (signal: NodeJS.Signals, listener: () => void) => void;
@@ -72,6 +77,11 @@ export function createProcessRunner(signals: SignalSource, now: () => number = D
         signals.on(signal, listener);
         return { signal, listener };
       });
+      for (const signal of PASSED_SIGNALS) {
+        const listener = () => tree.signal(signal);
+        signals.on(signal, listener);
+        forwarders.push({ signal, listener });
+      }
       try {
         const pid = isolated
           ? await commandPid(child.stdio[BWRAP_STATUS_FD] as Readable | undefined)

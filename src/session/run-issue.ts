@@ -26,6 +26,7 @@ export async function issueCredentials(state: RunState): Promise<Issued> {
     ? AbortSignal.any([deps.interrupt, deps.stsDeadline.signal])
     : deps.interrupt;
   let caller: CallerIdentity;
+  state.progress.step({ kind: "identify" });
   try {
     caller = await deps.issuer.callerIdentity(signal);
     state.callerArn = caller.arn;
@@ -35,6 +36,7 @@ export async function issueCredentials(state: RunState): Promise<Issued> {
   }
   await prepareRevocation(state, signal);
   const issuedAt = deps.clock.now();
+  state.progress.step({ kind: "assume-role", role: plan.task.role });
   try {
     const credentials = await assumeRole(state, plan.sessionName, signal, true);
     state.sessions.push(sessionOf(plan.sessionName, credentials));
@@ -82,6 +84,7 @@ export function createRefresher(state: RunState, onIssued: (sessionIndex: number
 async function prepareRevocation(state: RunState, signal: AbortSignal): Promise<void> {
   const { plan, deps } = state;
   let readiness: RevocationReadiness;
+  state.progress.step({ kind: "check-revocation", role: plan.task.role });
   try {
     readiness = await abortable(deps.revoker.prepare(plan.task.role), signal);
   } catch (error) {

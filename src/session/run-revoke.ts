@@ -65,6 +65,7 @@ export async function revokeAll(state: RunState): Promise<Revocation> {
   const unrevoked: StsSession[] = [];
   const revoked: Revoked[] = [];
   let error: TaskAccessError | undefined;
+  state.progress.step({ kind: "revoke", sessions: state.sessions.length });
   // A refresh issued while this runs is in `sessions` too: loop until none is left unseen.
   for (let index = 0; index < state.sessions.length; index++) {
     const session = state.sessions[index] as StsSession;
@@ -73,6 +74,10 @@ export async function revokeAll(state: RunState): Promise<Revocation> {
     else unrevoked.push(session);
     error ??= outcome.error;
   }
+  const sessions = revoked.length + unrevoked.length;
+  state.progress.step({ kind: "revoked", sessions, failed: unrevoked.length });
+  const confirming = revoked.filter((done) => confirmable(state, done)).length;
+  if (confirming > 0) state.progress.step({ kind: "confirm", sessions: confirming });
   const outcomes = await Promise.all(revoked.map((done) => confirmSession(state, done)));
   // One after the other: the log keeps the order the sessions were issued in.
   for (const [index, done] of revoked.entries()) await recordRevoked(state, done, outcomes[index]);
@@ -118,11 +123,17 @@ async function revokeSession(
 async function confirmSession(state: RunState, done: Revoked): Promise<ConfirmOutcome | undefined> {
   const { confirm } = state.deps;
   const credentials = done.session.credentials;
-  // Told to stop (a CI job cancelled): the record is written now, before the runner's SIGKILL.
-  if (!confirm || !credentials || state.stopping || state.deps.interruptedBy()) return undefined;
+  if (!confirm || !credentials || !confirmable(state, done)) return undefined;
   return confirm.confirmer
     .confirm({ roleArn: state.plan.task.role, credentials, since: done.at, withinMs: confirm.withinMs })
     .catch((error: unknown) => ({ state: "not-seen" as const, waitedMs: 0, last: messageOf(error) }));
+}
+
+// Asked only with --confirm-within and the session's credentials in hand; told to stop (a CI job
+// cancelled), the record is written now, before the runner's SIGKILL.
+function confirmable(state: RunState, done: Revoked): boolean {
+  const { deps } = state;
+  return Boolean(deps.confirm && done.session.credentials && !state.stopping && !deps.interruptedBy());
 }
 
 async function recordRevoked(state: RunState, done: Revoked, outcome: ConfirmOutcome | undefined) {

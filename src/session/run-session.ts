@@ -12,6 +12,7 @@ import type {
   RevocationConfirmer,
   Revoker,
 } from "./ports.js";
+import type { RunProgress } from "./progress.js";
 import { issueCredentials } from "./run-issue.js";
 import { type Confirmation, type Revocation, revokeAll } from "./run-revoke.js";
 import { createRunState, messageOf, type RunState } from "./run-state.js";
@@ -70,6 +71,8 @@ export interface RunDeps {
    * each holding for `ttlMs`; another machine takes a run whose lease lapsed as abandoned.
    */
   lease?: { everyMs: number; ttlMs: number } | undefined;
+  /** Told each step as the run reaches it (the CLI draws them on a terminal); default: no one. */
+  progress?: RunProgress | undefined;
 }
 
 export interface RunOutcome {
@@ -123,6 +126,7 @@ export async function runSession(plan: RunPlan, deps: RunDeps): Promise<RunOutco
     state.sessions.length > 0 ? await endAccess() : { revoked: false, expiration: undefined };
   // A session that may still be valid is a failed run, whatever the command's own code.
   const exitCode = revocation.revoked || state.sessions.length === 0 ? ending.exitCode : ExitCode.unavailable;
+  if (deps.audit.flush) state.progress.step({ kind: "write-log" });
   await recordEnd(state, exitCode, revocation.revoked, ending.failure);
   if (lease) clearInterval(lease);
   await deps.audit.flush?.();
@@ -175,6 +179,7 @@ async function recordStart(state: RunState): Promise<void> {
       sourceIdentity: plan.sourceIdentity ?? null,
       policySha256: plan.policySha256,
       argv: deps.argv,
+      ...(plan.interactive ? { interactive: true } : {}),
       pid: deps.pid,
       credentialDelivery: plan.credentials,
       isolation: deps.isolation.applied,

@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import type { RunPlan } from "./plan-run.js";
+import { type RunProgress, silentProgress } from "./progress.js";
 import type { RunDeps, RunEvent } from "./run-session.js";
 
 /** One STS session of a run: the first, or a refresh. Each is revoked at the end. */
@@ -36,6 +37,8 @@ export interface RunState {
   common: () => CommonFields;
   /** Appends a line after the start record; a failure is a warning, the run goes on. */
   record: (event: RunEvent) => Promise<void>;
+  /** Where the phases report the step they reach (deps.progress, else no one). */
+  progress: RunProgress;
 }
 
 // The state a run starts from.
@@ -48,6 +51,7 @@ export function createRunState(plan: RunPlan, deps: RunDeps, region: string): Ru
     callerArn: null,
     stopping: false,
     sessions: [],
+    progress: deps.progress ?? silentProgress,
     common: () => ({
       time: new Date(deps.clock.now()).toISOString(),
       session: plan.sessionId,

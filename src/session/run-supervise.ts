@@ -55,6 +55,12 @@ export async function supervise(
       sessionId: plan.sessionId,
       task: plan.task.name,
     });
+    state.progress.step({
+      kind: "start-command",
+      command: plan.command,
+      interactive: plan.interactive,
+      sessionName: plan.sessionName,
+    });
     const child = await deps.runner.run({
       command: plan.command,
       args: plan.args,

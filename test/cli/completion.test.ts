@@ -59,6 +59,7 @@ const CASES: Array<[string, string[]]> = [
   ["taskaccess explain ", ["deploy", "read-logs"]],
   ["taskaccess -f other.yaml run ", ["audit", "release"]],
   ["taskaccess run --pa", ["--param"]],
+  ["taskaccess run deploy --qu", ["--quiet"]],
   ["taskaccess run --param version=1.2.3 ", ["deploy", "read-logs"]],
   ["taskaccess run --mfa", ["--mfa-serial", "--mfa-token"]],
   ["taskaccess run --dur", ["--duration"]],

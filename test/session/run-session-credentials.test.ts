@@ -30,6 +30,7 @@ function plan(credentials: CredentialMode): RunPlan {
     reason: null,
     command: "child",
     args: [],
+    interactive: false,
     policy: '{"Version":"2012-10-17","Statement":[]}',
     policySha256: "0".repeat(64),
     sessionId: "abcdefghijkl",

@@ -6,6 +6,7 @@ import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
 import { externalIdsOf, revokerRolesOf } from "../revoker-roles.js";
+import { warningLine } from "../warning.js";
 
 interface GcOptions extends AwsFlags {
   role?: string[];
@@ -40,7 +41,9 @@ export function gcCommand(ctx: CliContext): Command {
         roles = [...new Set(sessions.flatMap((session) => (session.role ? [session.role] : [])))];
         if (roles.length === 0) throw new UsageError("the session log names no role", "give --role ARN");
       }
-      const clientOptions = await awsClientOptions(options, ctx.io.env);
+      const clientOptions = await awsClientOptions(options, ctx.io.env, undefined, (message) =>
+        ctx.io.stderr(warningLine(ctx, message)),
+      );
       const sts = await stsForRoles(clientOptions.sts, ctx.io.env, roles);
       const revoker = createIamRevoker({
         ...clientOptions.iam,

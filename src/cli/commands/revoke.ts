@@ -9,6 +9,7 @@ import type { CliContext } from "../context.js";
 import { stringifyJson } from "../json-output.js";
 import { locateLog } from "../log-location.js";
 import { externalIdsOf, revokerRolesOf } from "../revoker-roles.js";
+import { warningLine } from "../warning.js";
 
 /** How far back `revoke --pending` reads an S3 log: STS sessions last at most 12 hours. */
 const PENDING_DAYS = 2;
@@ -60,7 +61,9 @@ export function revokeCommand(ctx: CliContext): Command {
         const { createRolePolicyReader } = await import("../../aws/role-policy-reader.js");
         const path = await locateLog(ctx, cmd, options.log);
         const loaded = await loadSessions(path, { openStore });
-        const clientOptions = await awsClientOptions(options, ctx.io.env);
+        const clientOptions = await awsClientOptions(options, ctx.io.env, undefined, (message) =>
+          ctx.io.stderr(warningLine(ctx, message)),
+        );
         const sts = await stsForRoles(
           clientOptions.sts,
           ctx.io.env,
@@ -146,7 +149,9 @@ export function revokeCommand(ctx: CliContext): Command {
         dayOfSession: sessionDays(sessions),
         warn,
       });
-      const clientOptions = await awsClientOptions(options, ctx.io.env);
+      const clientOptions = await awsClientOptions(options, ctx.io.env, undefined, (message) =>
+        ctx.io.stderr(warningLine(ctx, message)),
+      );
       const sts = await stsForRoles(
         clientOptions.sts,
         ctx.io.env,

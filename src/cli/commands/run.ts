@@ -12,9 +12,11 @@ import type { CliContext } from "../context.js";
 import { formatFinding } from "../format-diagnostics.js";
 import { globalOptions } from "../global-options.js";
 import { stringifyJson } from "../json-output.js";
+import { runProgressDisplay } from "../progress-display.js";
 import { reportError } from "../report-error.js";
 import { runEnding } from "../run-ending.js";
 import { runSummary, runSummaryJson } from "../run-summary-json.js";
+import { warningLine } from "../warning.js";
 
 interface RunOptions extends AwsFlags {
   param?: string[];
@@ -32,6 +34,7 @@ interface RunOptions extends AwsFlags {
   duration?: string;
   mfaSerial?: string;
   mfaToken?: string;
+  quiet?: boolean;
 }
 
 // `taskaccess run TASK -- COMMAND`: the main job. Thin: flags to a plan, the plan to runSession.
@@ -39,8 +42,8 @@ export function runCommand(ctx: CliContext): Command {
   return addAwsOptions(new Command("run"))
     .description("run COMMAND with credentials for exactly TASK, revoked when it exits")
     .argument("<task>", "task name")
-    .argument("[command...]", "the command to run, after --")
-    .usage("[options] <task> -- <command> [args...]")
+    .argument("[command...]", "the command to run, after -- (none: $SHELL, on an interactive terminal)")
+    .usage("[options] <task> [-- <command> [args...]]")
     .option("-p, --param <name=value>", "a parameter value (repeatable)", collect)
     .option("-r, --reason <text>", "why this run is needed (recorded; required by some tasks)")
     .option("--log <path>", "session log file (default: $XDG_STATE_HOME/taskaccess/sessions.jsonl)")
@@ -86,6 +89,7 @@ export function runCommand(ctx: CliContext): Command {
       "--json",
       "end with one JSON object on stderr instead of the summary line (stdout is the command's)",
     )
+    .option("-q, --quiet", "no progress lines on a terminal (warnings and the summary stay)")
     .action(async (taskName: string, command: string[], options: RunOptions, cmd: Command) => {
       const { createIamRevoker } = await import("../../aws/iam-revoker.js");
       const { createStsIssuer } = await import("../../aws/sts-issuer.js");
@@ -128,6 +132,7 @@ export function runCommand(ctx: CliContext): Command {
         reason: options.reason,
         command,
         commandOptional: Boolean(options.printEnv),
+        terminal: io.stdinIsTTY === true && io.stderrIsTTY,
         nested: Boolean(options.nested),
         credentials: options.credentials === undefined ? undefined : parseCredentialMode(options.credentials),
         isolation: options.isolation === undefined ? undefined : parseIsolationMode(options.isolation),
@@ -154,6 +159,9 @@ export function runCommand(ctx: CliContext): Command {
         return;
       }
       findCommand(plan.command, { cwd: io.cwd, path: io.env.PATH });
+      // Progress on a terminal (progress-display.ts); warnings go through it so as not to break a line.
+      const progress = runProgressDisplay(ctx, Boolean(options.quiet));
+      const warn = (message: string) => progress.write(warningLine(ctx, message));
       // The partition's IAM endpoint revokes; an ARN in a partition taskaccess does not know is
       // refused now, before anything is issued.
       iamRegionFor(plan.task.role);
@@ -167,7 +175,7 @@ export function runCommand(ctx: CliContext): Command {
         cwd: io.cwd,
         aws: options,
         retention: options.logRetention,
-        warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
+        warn,
       });
       const isolation = prepareIsolation({
         requested: plan.isolation,
@@ -179,9 +187,10 @@ export function runCommand(ctx: CliContext): Command {
         logPath: audit.remote ? undefined : audit.path,
         uid: process.getuid?.() ?? 0,
         gid: process.getgid?.() ?? 0,
+        shell: plan.interactive ? plan.command : undefined,
       });
       if (isolation.warning) io.stderr(`${ctx.err.yellow("warning")}: ${isolation.warning}\n`);
-      const clientOptions = await awsClientOptions(options, io.env, plan.task.region);
+      const clientOptions = await awsClientOptions(options, io.env, plan.task.region, warn);
       const issuer = sharedCallerIdentity(createStsIssuer(clientOptions.sts));
       const signals = io.signals;
       const interrupt = new AbortController();
@@ -216,12 +225,13 @@ export function runCommand(ctx: CliContext): Command {
           host: hostname(),
           cwd: io.cwd,
           env: io.env,
-          argv: [command[0] ?? "", ...command.slice(1)],
+          argv: [plan.command, ...plan.args],
           pid: process.pid,
           isolation,
           interrupt: interrupt.signal,
           interruptedBy: () => interruptedBy,
-          warn: (message) => io.stderr(`${ctx.err.yellow("warning")}: ${message}\n`),
+          warn,
+          progress,
           stsDeadline: { ms: stsDeadlineMs, signal: AbortSignal.timeout(stsDeadlineMs) },
           mfaCode,
           ...(audit.remote ? { lease: leaseSetting(io.env.TASKACCESS_LEASE_SECONDS) } : {}),
@@ -238,6 +248,7 @@ export function runCommand(ctx: CliContext): Command {
                 },
               }),
         });
+        progress.end();
         // Nothing was ever granted: the failure is reported like any error before the session.
         if (outcome.failure && outcome.sessions === 0) throw outcome.failure;
         // The error first, then the summary: the last line on stderr always says whether access ended.
@@ -258,6 +269,7 @@ export function runCommand(ctx: CliContext): Command {
         );
         io.onRunSummary?.(runSummary(plan.task.name, outcome, logHead));
       } finally {
+        progress.end();
         for (const { signal, listener } of listeners) signals?.off(signal, listener);
       }
     });
