@@ -25,22 +25,22 @@ export interface BwrapInput {
   hidden: HiddenPaths;
   uid: number;
   gid: number;
-  /** A new session, without the user's terminal as its controlling terminal (so no TIOCSTI). */
-  newSession?: boolean | undefined;
 }
 
 // bubblewrap's arguments before `--` and the command: a user namespace (the same uid and gid inside,
 // so files the command makes belong to the user outside), a PID namespace with a fresh /proc (the
 // command sees and can signal only its own processes; when it exits, the namespace and everything
 // it started die with it), no capabilities (so it cannot unmount what hides the secrets), death
-// with taskaccess, and the whole file system as it is but for the hidden paths. A new session only
-// when asked (an interactive shell in a terminal of its own, shell-terminal.ts): any other command
-// keeps the user's terminal, /dev/tty prompts included.
+// with taskaccess, and the whole file system as it is but for the hidden paths. And a new session
+// (setsid): the user's terminal is then no process's controlling terminal in the sandbox, so the
+// kernel refuses TIOCSTI on it, and nothing the command does can type into the user's shell for it
+// to run after the session, with the base identity. The price: no /dev/tty inside (an interactive
+// shell gets a terminal of its own, shell-terminal.ts).
 export function bwrapArgv(input: BwrapInput): string[] {
   return [
     input.bwrap,
     ...BWRAP_NAMESPACES,
-    ...(input.newSession ? ["--new-session"] : []),
+    "--new-session",
     ...input.hidden.directories.flatMap((path) => ["--tmpfs", path]),
     ...input.hidden.files.flatMap((path) => ["--ro-bind", "/dev/null", path]),
     "--uid",

@@ -48,13 +48,13 @@ export function prepareIsolation(input: PrepareIsolationInput): PreparedIsolatio
     logPath: input.logPath,
   });
   const sandbox = { bwrap, hidden, uid: input.uid, gid: input.gid };
-  // An interactive shell gets a terminal of its own inside a new session (shell-terminal.ts); without
-  // script(1) it runs on the user's terminal like any command.
+  // An interactive shell gets a terminal of its own (shell-terminal.ts), since the sandbox's new
+  // session has none; without script(1) it runs without one, like any command.
   const script = input.shell && isPlainPath(input.shell) ? (input.findScript ?? findScript)() : undefined;
   if (script) {
     return {
       applied: "namespace",
-      wrapper: [...bwrapArgv({ ...sandbox, newSession: true }), ...shellTerminalArgv(script)],
+      wrapper: [...bwrapArgv(sandbox), ...shellTerminalArgv(script)],
     };
   }
   return { applied: "namespace", wrapper: bwrapArgv(sandbox) };

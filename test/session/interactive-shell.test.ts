@@ -102,14 +102,14 @@ describe("an isolated interactive shell", () => {
     expect(wrapper).toMatch(/ -- \/usr\/bin\/script -q -e -O \/dev\/null -c$/);
   });
 
-  it("without script(1), or with a shell path a shell would re-parse, runs like any command", () => {
+  it("without script(1), or with a shell path a shell would re-parse, runs like any command: in a new session too", () => {
     for (const prepared of [
       prepareIsolation({ ...base, shell: "/bin/bash", findScript: () => undefined }),
       prepareIsolation({ ...base, shell: "/opt/my shell/bash", findScript: () => "/usr/bin/script" }),
       prepareIsolation({ ...base, findScript: () => "/usr/bin/script" }),
     ]) {
       expect(prepared.wrapper?.at(-1)).toBe("--");
-      expect(prepared.wrapper).not.toContain("--new-session");
+      expect(prepared.wrapper).toContain("--new-session");
     }
   });
 

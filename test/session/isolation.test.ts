@@ -121,7 +121,7 @@ describe("decideIsolation", () => {
 });
 
 describe("bwrapArgv", () => {
-  it("drops every capability, so the isolated command cannot unmount what hides the secrets", () => {
+  it("drops every capability (no unmounting what hides the secrets) and starts a new session (no TIOCSTI)", () => {
     const argv = bwrapArgv({
       bwrap: "/usr/bin/bwrap",
       hidden: { directories: ["/h/.aws"], files: ["/h/creds"] },
@@ -129,7 +129,7 @@ describe("bwrapArgv", () => {
       gid: 1002,
     });
     expect(argv.join(" ")).toBe(
-      "/usr/bin/bwrap --unshare-user --unshare-pid --die-with-parent --cap-drop ALL --dev-bind / / --proc /proc --tmpfs /h/.aws --ro-bind /dev/null /h/creds --uid 1001 --gid 1002 --json-status-fd 3 --",
+      "/usr/bin/bwrap --unshare-user --unshare-pid --die-with-parent --cap-drop ALL --dev-bind / / --proc /proc --new-session --tmpfs /h/.aws --ro-bind /dev/null /h/creds --uid 1001 --gid 1002 --json-status-fd 3 --",
     );
   });
 });
