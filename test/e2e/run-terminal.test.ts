@@ -24,6 +24,7 @@ import {
   summaryPattern,
   VERSION,
 } from "./helpers.js";
+import { assertUserCanRun, handOver, type RunAs, restoreTraversal, runAsVariants } from "./unprivileged.js";
 
 let project: E2eProject;
 
@@ -58,14 +59,25 @@ function shellQuote(word: string): string {
 // run, which revokes), so that a failing test leaves no shell waiting behind it.
 function inTerminal(
   input: RunInput,
-  options: { typed?: { after: string; text: string }; stderrTo?: string; timeoutMs?: number } = {},
+  options: {
+    typed?: { after: string; text: string };
+    stderrTo?: string;
+    timeoutMs?: number;
+    /** Another project, and the user who runs taskaccess in it (test/e2e/unprivileged.ts). */
+    in?: { project: E2eProject; as: RunAs };
+  } = {},
 ): Promise<TerminalRun> {
-  const argv = [process.execPath, BIN, ...project.argv(input)].map(shellQuote).join(" ");
+  const where = options.in?.project ?? project;
+  const user = options.in?.as.user;
+  const setpriv = user
+    ? ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--"]
+    : [];
+  const argv = [...setpriv, process.execPath, BIN, ...where.argv(input)].map(shellQuote).join(" ");
   // USER_TTY names the user's terminal (the one script made), for the hostile commands below.
   const line = `USER_TTY=$(tty) ${argv}${options.stderrTo ? ` 2>${shellQuote(options.stderrTo)}` : ""}`;
   const child = spawn("script", ["-qfec", line, "/dev/null"], {
-    cwd: project.dir,
-    env: project.env({ TERM: "xterm", ...input.env }),
+    cwd: where.dir,
+    env: where.env({ TERM: "xterm", ...input.env }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let raw = "";
@@ -301,6 +313,33 @@ describe("the user's terminal and TIOCSTI", () => {
       ),
     ]);
   }, 60_000);
+});
+
+describe.each(runAsVariants())("TIOCSTI through the command's own stdin, $label", (as: RunAs) => {
+  // The same attack without opening the terminal by its path (which an unprivileged user may not):
+  // on fd 0, which is the user's terminal for a command given after --.
+  const TIOCSTI = join(FIXTURES, "hostile", "tiocsti.pl");
+  let own: E2eProject;
+  beforeAll(async () => {
+    own = await startProject();
+    handOver(own, as);
+    assertUserCanRun(as);
+  });
+  afterAll(async () => {
+    await own?.close();
+    restoreTraversal();
+  });
+
+  it("is refused for an isolated command", async () => {
+    const result = await inTerminal({ command: ["perl", TIOCSTI, "fd0"] }, { in: { project: own, as } });
+    expect(result.code, result.raw).toBe(0);
+    expect(
+      screen(result.raw).filter((line) => line.startsWith("TIOCSTI on ")),
+      result.raw,
+    ).toEqual([
+      expect.stringMatching(/^TIOCSTI on fd 0: refused \((Operation not permitted|Input\/output error)\)$/),
+    ]);
+  }, 30_000);
 });
 
 describe("the AWS SDK's own warnings", () => {
