@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { baseCredentialOptions } from "./base-credentials.js";
 import { iamRegionFor } from "./iam-partition.js";
 import type { IamRevokerOptions } from "./iam-revoker.js";
 import { chooseRevocationPath, type RevocationPath } from "./revocation-path.js";
@@ -70,9 +71,8 @@ function iamClient(
     : undefined;
   return new iam.IAMClient({
     region,
-    ...(options.profile && !assumed ? { profile: options.profile } : {}),
+    ...(assumed ? { credentials: assumed } : baseCredentialOptions(options)),
     ...endpointOptions(options),
-    ...(assumed ? { credentials: assumed } : options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
     logger: sdkLogger("IAM", options.warn),
   });

@@ -1,3 +1,4 @@
+import { baseCredentialOptions } from "./base-credentials.js";
 import { describeAwsError } from "./describe-aws-error.js";
 import { revocationPolicyHint, revokerSessionPolicy } from "./revocation-path.js";
 import { sdkLogger } from "./sdk-logger.js";
@@ -52,9 +53,8 @@ async function assumeRevoker(
   const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
   const client = new STSClient({
     ...(sts.region ? { region: sts.region } : {}),
-    ...(sts.profile ? { profile: sts.profile } : {}),
+    ...baseCredentialOptions(sts),
     ...endpointOptions(sts),
-    ...(sts.credentials ? { credentials: sts.credentials } : {}),
     maxAttempts: sts.maxAttempts ?? 3,
     logger: sdkLogger("STS", sts.warn),
   });

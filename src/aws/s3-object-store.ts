@@ -1,4 +1,5 @@
 import type { ListedObject, ObjectStore, ObjectVersionInfo, Retention } from "../audit/object-store.js";
+import { baseCredentialOptions } from "./base-credentials.js";
 import { describeAwsError } from "./describe-aws-error.js";
 import { createFastGet, createSignedGet, type SignedGet } from "./s3-fast-get.js";
 import { fetchVersionsPage, listAllVersions, type VersionsMarker } from "./s3-fast-list.js";
@@ -19,10 +20,9 @@ export function createS3ObjectStore(bucket: string, options: AwsClientOptions): 
       const s3 = await import("@aws-sdk/client-s3");
       const client = new s3.S3Client({
         region: options.region ?? "us-east-1",
-        ...(options.profile ? { profile: options.profile } : {}),
+        ...baseCredentialOptions(options),
         ...endpointOptions(options),
         ...(options.endpoint ? { forcePathStyle: true } : {}),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
         followRegionRedirects: true,
         maxAttempts: options.maxAttempts ?? 4,
         logger: sdkLogger("S3", options.warn),

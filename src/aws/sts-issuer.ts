@@ -5,6 +5,7 @@ import type {
   CredentialIssuer,
   IssuedCredentials,
 } from "../session/ports.js";
+import { baseCredentialOptions, type ProfileChain } from "./base-credentials.js";
 import { describeAwsError } from "./describe-aws-error.js";
 import { missingProfileHint } from "./missing-profile.js";
 import { sdkLogger } from "./sdk-logger.js";
@@ -22,6 +23,11 @@ export interface AwsClientOptions {
   maxAttempts?: number | undefined;
   /** Per-request socket timeout. */
   requestTimeoutMs?: number | undefined;
+  /**
+   * With --profile: where that profile's own AssumeRole (role_arn) goes (src/aws/base-credentials.ts),
+   * which the SDK would otherwise take from AWS_PROFILE's profile.
+   */
+  profileChain?: ProfileChain | undefined;
   /** Fixed base credentials instead of the SDK's default chain (tests, the demo). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
   /** Told the SDK's warnings that matter, in taskaccess's words (sdk-logger.ts); the rest is dropped. */
@@ -50,9 +56,8 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
       const { NodeHttpHandler } = await import("@smithy/node-http-handler");
       return new STSClient({
         ...(options.region ? { region: options.region } : {}),
-        ...(options.profile ? { profile: options.profile } : {}),
+        ...baseCredentialOptions(options),
         ...endpointOptions(options),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
         maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         logger: sdkLogger("STS", options.warn),
         requestHandler: new NodeHttpHandler({

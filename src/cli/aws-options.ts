@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { ProfileChain } from "../aws/base-credentials.js";
 import { configuredEndpoint } from "../aws/configured-endpoint.js";
+import { type ConfigFile, readConfigFile } from "../aws/shared-config-file.js";
 import type { AwsClientOptions } from "../aws/sts-issuer.js";
 
 export interface AwsFlags {
@@ -48,11 +50,27 @@ export async function awsClientOptions(
     endpointResolved: true,
     warn,
   };
-  const sources = { env, profile: flags.profile };
+  const configFile = await readConfigFile(env);
+  const sources = { env, profile: flags.profile, configFile };
+  const stsConfigured = await configuredEndpoint("STS", sources);
+  const chain = profileChain(flags.profile, configFile, stsConfigured, common.region ?? env.AWS_REGION);
+  const shared = { ...common, ...(chain ? { profileChain: chain } : {}) };
   return {
-    sts: { ...common, endpoint: flags.endpointUrl ?? (await configuredEndpoint("STS", sources)) },
-    iam: { ...common, endpoint: flags.iamEndpointUrl ?? (await configuredEndpoint("IAM", sources)) },
+    sts: { ...shared, endpoint: flags.endpointUrl ?? stsConfigured },
+    iam: { ...shared, endpoint: flags.iamEndpointUrl ?? (await configuredEndpoint("IAM", sources)) },
   };
+}
+
+// With --profile, where that profile's own AssumeRole goes: its configured STS endpoint (never
+// --endpoint-url, which the AWS CLI does not apply to a profile's role either) and its region.
+function profileChain(
+  profile: string | undefined,
+  configFile: ConfigFile,
+  stsEndpoint: string | undefined,
+  region: string | undefined,
+): ProfileChain | undefined {
+  if (!profile) return undefined;
+  return { endpoint: stsEndpoint, region: configFile[profile]?.region || region };
 }
 
 // STS settings for commands that revoke sessions the log names (revoke, gc): they need only some

@@ -22,6 +22,7 @@ export function logStoreOpener(
       return createS3ObjectStore(bucket, {
         region,
         profile: flags.profile,
+        profileChain: sts.profileChain,
         endpoint,
         endpointResolved: true,
         warn,

@@ -1,7 +1,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultWorld } from "../../src/sandbox/world.js";
 import {
+  ACCOUNT,
   type E2eProject,
   expectRevoked,
   RECORD,
@@ -9,6 +11,7 @@ import {
   readRecorded,
   sessionCredentials,
   startProject,
+  TASK_FILE,
 } from "./helpers.js";
 
 // Endpoints as the SDKs resolve them (issue 11, item 3): --endpoint-url is STS's alone (an STS VPC
@@ -96,6 +99,89 @@ describe("endpoints", () => {
       });
       expect(result.code, `${what}: ${result.stderr}`).toBe(0);
       await expectRevoked(project, sessionCredentials(readRecorded(out)), what);
+    }
+  });
+});
+
+// A profile that assumes a role (role_arn + source_profile): the SDK's own AssumeRole for it runs in
+// a nested STS client that reads AWS_PROFILE's endpoint only, so `--profile ci` went to the real
+// STS (or to AWS_PROFILE's endpoint) instead of the profile's endpoint_url.
+describe("endpoints of a profile that assumes a role", () => {
+  let chained: E2eProject;
+  beforeAll(async () => {
+    const world = defaultWorld();
+    const account = world.accounts[0];
+    const base = account?.users?.[0];
+    if (!account?.roles || !base?.policies) throw new Error("the default world changed");
+    // The CI role the profile assumes: what the base user may do, so it can issue and revoke.
+    account.roles.push({
+      name: "ci",
+      trust: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/base` },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      },
+      policies: base.policies,
+    });
+    chained = await startProject(TASK_FILE, { world });
+  });
+  afterAll(async () => {
+    await chained?.close();
+  });
+
+  it("--profile NAME sends NAME's own AssumeRole to NAME's endpoint_url, as AWS_PROFILE=NAME does", async () => {
+    const config = join(chained.dir, "aws-config-chained");
+    const credentials = join(chained.dir, "aws-credentials-chained");
+    writeFileSync(
+      config,
+      [
+        "[profile ci]",
+        `role_arn = arn:aws:iam::${ACCOUNT}:role/ci`,
+        "source_profile = keys",
+        "role_session_name = ci-runner",
+        `endpoint_url = ${chained.sandbox.endpoint}`,
+        "[profile keys]",
+        `endpoint_url = ${chained.sandbox.endpoint}`,
+        "[profile elsewhere]",
+        `endpoint_url = ${NOWHERE}`,
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      credentials,
+      `[keys]\naws_access_key_id = ${chained.base.accessKeyId}\naws_secret_access_key = ${chained.base.secretAccessKey}\n`,
+    );
+    const env = {
+      ...noEndpointEnv,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: credentials,
+    };
+    for (const [what, options, extra] of [
+      ["--profile ci", ["--profile", "ci"], {}],
+      ["--profile ci with AWS_PROFILE=elsewhere", ["--profile", "ci"], { AWS_PROFILE: "elsewhere" }],
+      ["AWS_PROFILE=ci", [], { AWS_PROFILE: "ci" }],
+    ] as const) {
+      const before = existsSync(chained.logPath) ? readLog(chained.logPath).length : 0;
+      const out = chained.path("chained");
+      const result = await chained.run({
+        options: [...options],
+        env: { ...env, ...extra },
+        command: ["sh", RECORD, out],
+      });
+      expect(result.code, `${what}: ${result.stderr}`).toBe(0);
+      await expectRevoked(chained, sessionCredentials(readRecorded(out)), what);
+      const callers = readLog(chained.logPath)
+        .slice(before)
+        .map((record) => record.caller)
+        .filter((caller) => caller);
+      expect(new Set(callers), what).toEqual(new Set([`arn:aws:sts::${ACCOUNT}:assumed-role/ci/ci-runner`]));
     }
   });
 });
