@@ -89,6 +89,7 @@ export function createStsIssuer(options: AwsClientOptions): CredentialIssuer {
         );
         return { arn: result.Arn ?? "", account: result.Account ?? "", userId: result.UserId ?? "" };
       } catch (error) {
+        // process.env, not the CLI's env: the hint explains what the SDK's default chain read, and it reads process.env.
         const hint = await missingProfileHint(options.profile, process.env);
         throw describeAwsError(
           "Could not identify the base credentials (sts:GetCallerIdentity)",
