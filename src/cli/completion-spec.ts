@@ -1,5 +1,5 @@
 import type { Command, Option } from "commander";
-import { CREDENTIAL_MODES } from "../session/credential-delivery.js";
+import { CREDENTIAL_MODES } from "../session/credential-modes.js";
 import { ISOLATION_MODES } from "../session/isolation.js";
 
 /**

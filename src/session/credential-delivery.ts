@@ -1,17 +1,9 @@
 import { UsageError } from "../errors.js";
 import { envCredentialVariables } from "./child-env.js";
 import { writeCredentialFiles, writeEmptyProfileFiles } from "./credential-file.js";
+import { type CredentialMode, isCredentialMode } from "./credential-modes.js";
 import { type HeldCredentials, startCredentialServer } from "./credential-server.js";
 import type { Clock, IssuedCredentials } from "./ports.js";
-
-/** How the command gets its credentials: `run --credentials`, or the task's `credentials`. */
-export const CREDENTIAL_MODES = ["env", "server", "file"] as const;
-export type CredentialMode = (typeof CREDENTIAL_MODES)[number];
-export const DEFAULT_CREDENTIAL_MODE: CredentialMode = "env";
-
-export function isCredentialMode(value: unknown): value is CredentialMode {
-  return (CREDENTIAL_MODES as readonly unknown[]).includes(value);
-}
 
 // `--credentials MODE`, checked before anything else happens.
 export function parseCredentialMode(value: string): CredentialMode {

@@ -7,7 +7,7 @@ import type { TaskDefinition, TaskFile } from "../task/model.js";
 import { findTask } from "../task/open-task-file.js";
 import { resolveParams } from "../task/params.js";
 import { type CiRun, detectCi } from "./ci.js";
-import { type CredentialMode, DEFAULT_CREDENTIAL_MODE } from "./credential-delivery.js";
+import { type CredentialMode, DEFAULT_CREDENTIAL_MODE } from "./credential-modes.js";
 import { chooseCommand } from "./interactive-shell.js";
 import { DEFAULT_ISOLATION_MODE, type IsolationMode } from "./isolation.js";
 import { runDurationSeconds } from "./run-duration.js";

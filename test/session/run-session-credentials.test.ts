@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { TaskAccessError } from "../../src/errors.js";
-import type { CredentialMode } from "../../src/session/credential-delivery.js";
+import type { CredentialMode } from "../../src/session/credential-modes.js";
 import type { RunPlan } from "../../src/session/plan-run.js";
 import type { AssumeRoleInput, IssuedCredentials, RevokeInput } from "../../src/session/ports.js";
 import { type RunEvent, runSession } from "../../src/session/run-session.js";

@@ -1,10 +1,7 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
-import { isProcessAlive } from "../../audit/file-lock.js";
-import { isS3Location } from "../../audit/s3-location.js";
-import { type VerifyResult, verifySessionLog } from "../../audit/verify-log.js";
+import type { VerifyResult } from "../../audit/verify-log.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { findSession } from "../../session/revoke-sessions.js";
 import type { SessionSummary } from "../../session/session-summary.js";
 import { parseDuration } from "../../task/duration.js";
 import type { CliContext } from "../context.js";
@@ -49,7 +46,9 @@ export function logCommand(ctx: CliContext): Command {
           (options.task === undefined || session.task === options.task) &&
           (since === undefined || Date.parse(session.startedAt) >= since),
       );
-      const rows = shown.map((session) => ({ session, status: statusOf(session, { now, host }) }));
+      const { isProcessAlive } = await import("../../audit/file-lock.js");
+      const context = { now, host, isAlive: isProcessAlive };
+      const rows = shown.map((session) => ({ session, status: statusOf(session, context) }));
       if (options.json) {
         ctx.io.stdout(
           stringifyJson({
@@ -97,11 +96,13 @@ function showCommand(ctx: CliContext): Command {
       const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
       const { logStoreOpener } = await import("../log-store.js");
       const { sessions, records } = await loadSessions(path, { openStore: logStoreOpener(ctx.io.env) });
+      const { findSession } = await import("../../session/revoke-sessions.js");
+      const { isProcessAlive } = await import("../../audit/file-lock.js");
       const session = findSession(sessions, id);
       const events = records.filter((record) => record.session === session.session);
       // `log show X --json`: commander gives flags the parent also defines to the parent.
       options.json ??= cmd.parent?.opts<LogOptions>().json;
-      const status = statusOf(session, { now: Date.now(), host: hostname() });
+      const status = statusOf(session, { now: Date.now(), host: hostname(), isAlive: isProcessAlive });
       if (options.json) {
         ctx.io.stdout(stringifyJson({ log: path, session: { ...session, status }, events }));
         return;
@@ -135,6 +136,8 @@ function verifyCommand(ctx: CliContext): Command {
     .option("--json", "print one JSON object")
     .action(async (options: LogOptions, cmd: Command) => {
       const { assertLogFile } = await import("../../session/load-sessions.js");
+      const { isS3Location } = await import("../../audit/s3-location.js");
+      const { verifySessionLog } = await import("../../audit/verify-log.js");
       const path = await locateLog(ctx, cmd, options.log ?? cmd.parent?.opts<LogOptions>().log);
       // The same "no session log at …" error as the other log commands, without reading it twice.
       await assertLogFile(path);
@@ -183,7 +186,10 @@ export type SessionStatus =
   | "none issued";
 
 // One word for a reviewer: is access from this session over?
-export function statusOf(session: SessionSummary, context: { now: number; host: string }): SessionStatus {
+export function statusOf(
+  session: SessionSummary,
+  context: { now: number; host: string; isAlive: (pid: number) => boolean },
+): SessionStatus {
   if (session.revoked) return "yes";
   if (!session.credentialsIssued && session.ended) return "none issued";
   const expired = session.expiresAt !== null && Date.parse(session.expiresAt) <= context.now;
@@ -194,7 +200,7 @@ export function statusOf(session: SessionSummary, context: { now: number; host: 
     if (session.leaseUntil) return Date.parse(session.leaseUntil) < context.now ? "ABANDONED" : "running";
     // Another machine's run cannot be checked from here; `revoke SESSION` can still end it.
     if (session.host !== context.host) return "open elsewhere";
-    return session.pid !== null && isProcessAlive(session.pid) ? "running" : "PENDING";
+    return session.pid !== null && context.isAlive(session.pid) ? "running" : "PENDING";
   }
   return "no";
 }

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
-import { isProcessAlive } from "../../audit/file-lock.js";
 import type { IamRevoker } from "../../aws/iam-revoker.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { CallerIdentity } from "../../session/ports.js";
@@ -106,6 +105,7 @@ async function revokeNowOrPending(
   const { loadSessions } = await import("../../session/load-sessions.js");
   const { findSession, revokeSessions } = await import("../../session/revoke-sessions.js");
   const { findPendingSessions } = await import("../../session/session-summary.js");
+  const { isProcessAlive } = await import("../../audit/file-lock.js");
   const { openAuditLog, sendSpooled, sessionDays } = await import("../open-audit-log.js");
   const { logStoreOpener } = await import("../log-store.js");
   const warn = (message: string) => ctx.io.stderr(warningLine(ctx, message));
