@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import type { LogRecord } from "../audit/events.js";
 import type { ObjectStore } from "../audit/object-store.js";
 import { readSessionLog } from "../audit/read-log.js";
-import { isS3Location, parseS3Location } from "../audit/s3-location.js";
+import { formatS3Location, isS3Location, parseS3Location } from "../audit/s3-location.js";
 import { readS3Log } from "../audit/s3-read-log.js";
 import { ExitCode, TaskAccessError } from "../errors.js";
 import { type SessionSummary, summarizeSessions } from "./session-summary.js";
@@ -46,6 +46,8 @@ async function loadS3Sessions(path: string, source: LogSource): Promise<LoadedSe
     since: source.since,
     now: Date.now,
   });
+  // Read whole, an S3 log with no records is no log: a wrong prefix, or a log someone emptied.
+  if (read.length === 0 && source.since === undefined) throw noS3Log(path);
   const records: LogRecord[] = [];
   const malformed: { line: number; error: string }[] = [];
   read.forEach((entry, index) => {
@@ -53,6 +55,16 @@ async function loadS3Sessions(path: string, source: LogSource): Promise<LoadedSe
     else malformed.push({ line: index + 1, error: `${entry.key}: ${entry.error ?? "not a record"}` });
   });
   return { sessions: [...summarizeSessions(records).values()], records, malformed };
+}
+
+// An S3 log with no record at all, as the local log's missing file: where taskaccess looked, and how
+// to look there too.
+export function noS3Log(path: string): TaskAccessError {
+  const records = `${formatS3Location(parseS3Location(path))}v1/`;
+  return new TaskAccessError(`no session log at ${path}: nothing under ${records}`, {
+    exitCode: ExitCode.usage,
+    hint: `check the bucket and prefix (\`aws s3 ls --recursive ${records}\`) in --log, TASKACCESS_LOG or the task file's \`log\`; a run writes its first record there before it asks STS for anything`,
+  });
 }
 
 // A missing log is an error that says where taskaccess looked (an empty answer would hide a wrong

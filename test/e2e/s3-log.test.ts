@@ -264,3 +264,34 @@ describe("records S3 would not take during a run", () => {
     );
   });
 });
+
+describe("an S3 prefix with no records", () => {
+  it("is no log: a wrong prefix never reads as an empty log, nor verifies; --since and --pending find nothing", async () => {
+    const wrong = `s3://${BUCKET}/ci-typo`;
+    const machine = { ...runner(), TASKACCESS_LOG: wrong };
+    const error = [
+      `error: no session log at ${wrong}/: nothing under s3://${BUCKET}/ci-typo/v1/`,
+      `  hint: check the bucket and prefix (\`aws s3 ls --recursive s3://${BUCKET}/ci-typo/v1/\`) in --log, TASKACCESS_LOG or the task file's \`log\`; a run writes its first record there before it asks STS for anything`,
+      "",
+    ].join("\n");
+    for (const args of [
+      ["log"],
+      ["log", "verify"],
+      ["log", "show", "7pxr26zvfker"],
+      ["revoke", "7pxr26zvfker"],
+    ]) {
+      const result = await runTaskaccess(project, args, machine);
+      expect(result.code, args.join(" ")).toBe(64);
+      expect(result.stderr, args.join(" ")).toBe(error);
+      expect(result.stdout, args.join(" ")).toBe("");
+    }
+    const since = await runTaskaccess(project, ["log", "--since", "1d", "--json"], machine);
+    expect(since.code, since.stderr).toBe(0);
+    expect((JSON.parse(since.stdout) as { sessions: unknown[] }).sessions).toEqual([]);
+    const pending = await runTaskaccess(project, ["revoke", "--pending"], machine);
+    expect(pending.code, pending.stderr).toBe(0);
+    expect(pending.stdout).toBe(
+      `nothing to revoke: every unexpired session in ${wrong}/ is revoked or still running\n`,
+    );
+  });
+});

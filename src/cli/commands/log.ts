@@ -250,6 +250,12 @@ async function verifyS3(ctx: CliContext, path: string, json: boolean): Promise<v
   const location = parseS3Location(path);
   const store = logStoreOpener(ctx.io.env)(location.bucket);
   const result = await verifyS3Log(store, location, { now: Date.now });
+  // Nothing to verify is not a log that verifies: a wrong prefix, or records deleted from an
+  // unversioned bucket (a versioned one keeps them, and they are reported as deleted).
+  if (result.records === 0 && result.problems.length === 0) {
+    const { noS3Log } = await import("../../session/load-sessions.js");
+    throw noS3Log(path);
+  }
   if (!result.ok) ctx.exitCode = ExitCode.findings;
   if (json) {
     ctx.io.stdout(stringifyJson({ log: path, ...result }));
