@@ -64,7 +64,10 @@ function profileRoleAssumer(
       ...(chain.endpoint ? { endpoint: chain.endpoint } : { ignoreConfiguredEndpointUrls: true }),
       logger: sdkLogger("STS", options.warn),
     });
-    const { Credentials, AssumedRoleUser } = await client.send(new AssumeRoleCommand(params));
+    // One client a call, closed after it: the chain calls again only when these credentials expire.
+    const { Credentials, AssumedRoleUser } = await client
+      .send(new AssumeRoleCommand(params))
+      .finally(() => client.destroy());
     if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) {
       throw new Error(`the AssumeRole response for ${params.RoleArn} lacks credentials`);
     }

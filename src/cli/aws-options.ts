@@ -10,10 +10,11 @@ export interface AwsFlags {
   iamEndpointUrl?: string;
 }
 
-/** Client settings for each service taskaccess calls: STS issues, IAM revokes. */
+/** Client settings for each service taskaccess calls: STS issues, IAM revokes, S3 keeps an S3 log. */
 export interface AwsServiceOptions {
   sts: AwsClientOptions;
   iam: AwsClientOptions;
+  s3: AwsClientOptions;
 }
 
 // The flags every command that calls AWS takes, defined once so they read the same everywhere.
@@ -60,6 +61,7 @@ export async function awsClientOptions(
   return {
     sts: { ...shared, endpoint: flags.endpointUrl ?? stsConfigured },
     iam: { ...shared, endpoint: flags.iamEndpointUrl ?? (await configuredEndpoint("IAM", sources)) },
+    s3: { ...shared, endpoint: await configuredEndpoint("S3", sources) },
   };
 }
 

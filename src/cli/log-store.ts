@@ -14,19 +14,9 @@ export function logStoreOpener(
   return (bucket) =>
     deferred(async () => {
       const { createS3ObjectStore } = await import("../aws/s3-object-store.js");
-      const { configuredEndpoint } = await import("../aws/configured-endpoint.js");
       const { awsClientOptions } = await import("./aws-options.js");
-      const { sts } = await awsClientOptions(flags, env, taskRegion);
-      const region = sts.region ?? env.AWS_REGION ?? "us-east-1";
-      const endpoint = await configuredEndpoint("S3", { env, profile: flags.profile });
-      return createS3ObjectStore(bucket, {
-        region,
-        profile: flags.profile,
-        profileChain: sts.profileChain,
-        endpoint,
-        endpointResolved: true,
-        warn,
-      });
+      const { s3 } = await awsClientOptions(flags, env, taskRegion, warn);
+      return createS3ObjectStore(bucket, { ...s3, region: s3.region ?? env.AWS_REGION ?? "us-east-1" });
     });
 }
 

@@ -32,6 +32,31 @@ afterAll(async () => {
 
 const noEndpointEnv = { AWS_ENDPOINT_URL: undefined };
 
+// The base identity from the shared files alone: no keys and no endpoint in the environment.
+function filesOnlyEnv(config: string, credentials?: string): Record<string, string | undefined> {
+  return {
+    ...noEndpointEnv,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_CONFIG_FILE: config,
+    ...(credentials ? { AWS_SHARED_CREDENTIALS_FILE: credentials } : {}),
+  };
+}
+
+// One run of the task with these flags and environment: it succeeds, and its credentials are
+// refused afterwards.
+async function runAndExpectRevoked(
+  on: E2eProject,
+  what: string,
+  options: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const out = on.path("profile");
+  const result = await on.run({ options: [...options], env, command: ["sh", RECORD, out] });
+  expect(result.code, `${what}: ${result.stderr}`).toBe(0);
+  await expectRevoked(on, sessionCredentials(readRecorded(out)), what);
+}
+
 describe("endpoints", () => {
   it("--endpoint-url is STS's: IAM still goes where AWS_ENDPOINT_URL_IAM says, and nothing is issued when it cannot be reached", async () => {
     const before = existsSync(project.logPath) ? readLog(project.logPath).length : 0;
@@ -81,24 +106,12 @@ describe("endpoints", () => {
       config,
       `[profile sandbox]\nregion = eu-west-1\nendpoint_url = ${project.sandbox.endpoint}\naws_access_key_id = ${project.base.accessKeyId}\naws_secret_access_key = ${project.base.secretAccessKey}\n`,
     );
-    const env = {
-      ...noEndpointEnv,
-      AWS_ACCESS_KEY_ID: undefined,
-      AWS_SECRET_ACCESS_KEY: undefined,
-      AWS_CONFIG_FILE: config,
-    };
+    const env = filesOnlyEnv(config);
     for (const [what, options, extra] of [
       ["--profile sandbox", ["--profile", "sandbox"], {}],
       ["AWS_PROFILE=sandbox", [], { AWS_PROFILE: "sandbox" }],
     ] as const) {
-      const out = project.path("profile");
-      const result = await project.run({
-        options: [...options],
-        env: { ...env, ...extra },
-        command: ["sh", RECORD, out],
-      });
-      expect(result.code, `${what}: ${result.stderr}`).toBe(0);
-      await expectRevoked(project, sessionCredentials(readRecorded(out)), what);
+      await runAndExpectRevoked(project, what, options, { ...env, ...extra });
     }
   });
 });
@@ -156,27 +169,14 @@ describe("endpoints of a profile that assumes a role", () => {
       credentials,
       `[keys]\naws_access_key_id = ${chained.base.accessKeyId}\naws_secret_access_key = ${chained.base.secretAccessKey}\n`,
     );
-    const env = {
-      ...noEndpointEnv,
-      AWS_ACCESS_KEY_ID: undefined,
-      AWS_SECRET_ACCESS_KEY: undefined,
-      AWS_CONFIG_FILE: config,
-      AWS_SHARED_CREDENTIALS_FILE: credentials,
-    };
+    const env = filesOnlyEnv(config, credentials);
     for (const [what, options, extra] of [
       ["--profile ci", ["--profile", "ci"], {}],
       ["--profile ci with AWS_PROFILE=elsewhere", ["--profile", "ci"], { AWS_PROFILE: "elsewhere" }],
       ["AWS_PROFILE=ci", [], { AWS_PROFILE: "ci" }],
     ] as const) {
       const before = existsSync(chained.logPath) ? readLog(chained.logPath).length : 0;
-      const out = chained.path("chained");
-      const result = await chained.run({
-        options: [...options],
-        env: { ...env, ...extra },
-        command: ["sh", RECORD, out],
-      });
-      expect(result.code, `${what}: ${result.stderr}`).toBe(0);
-      await expectRevoked(chained, sessionCredentials(readRecorded(out)), what);
+      await runAndExpectRevoked(chained, what, options, { ...env, ...extra });
       const callers = readLog(chained.logPath)
         .slice(before)
         .map((record) => record.caller)
